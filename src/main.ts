@@ -1,0 +1,3 @@
+import { run } from './steps/main.js';
+
+await run();

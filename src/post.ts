@@ -1,0 +1,3 @@
+import { run } from './steps/post.js';
+
+await run();
