@@ -16,6 +16,7 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/testbed/global-setup.ts',
+      globalTeardown: '<rootDir>/__tests__/testbed/global-teardown.ts',
       testTimeout: 120000,
     },
   ],

@@ -3,20 +3,16 @@
  * groups (and the nix-daemon socket directory is group `nix-users`), so a root parent switches user
  * through `setpriv --init-groups`, which keeps the account's groups as a login would.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { type UserInfo, asUser, userInfo } from '../testbed/run-as.js';
 
-export interface Account {
+export interface Account extends UserInfo {
   readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly home: string;
 }
 
 export function account(name: string): Account {
-  const line = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim();
-  const [, , uid = '', gid = '', , home = ''] = line.split(':');
-  return { name, uid: Number(uid), gid: Number(gid), home };
+  return { name, ...userInfo(name) };
 }
 
 export interface SpawnOptions {
@@ -29,12 +25,7 @@ export interface SpawnOptions {
 
 /** Runs argv as `user`; resolves with the exit code (124 after a timeout, 128+n on signal n). */
 export function spawnAs(user: Account, argv: readonly string[], options: SpawnOptions): Promise<number> {
-  const self = process.getuid?.() ?? -1;
-  const wrap =
-    self === user.uid
-      ? [...argv]
-      : ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...argv];
-  const [command = '', ...args] = wrap;
+  const [command = '', ...args] = asUser(user, argv);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: options.env,
