@@ -22,7 +22,10 @@ describeE2E('runner harness', () => {
           run: 'printf "seen<<END\\n%s|%s|%s\\nEND\\n" "$FOO" "$MULTI" "${PATH%%:*}" >> "$GITHUB_OUTPUT"',
         },
         { id: 'as-root', user: 'root', run: 'echo "who=$(id -un)" >> "$GITHUB_OUTPUT"' },
-        { id: 'templated', run: (j) => `echo "echo=${j.steps.first?.outputs.who ?? ''}" >> "$GITHUB_OUTPUT"` },
+        {
+          id: 'templated',
+          run: (j) => `echo "echo=${j.steps.first?.outputs.who ?? ''}" >> "$GITHUB_OUTPUT"`,
+        },
       ],
     });
     try {

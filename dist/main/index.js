@@ -4,7 +4,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -24,10 +24,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -317,7 +317,7 @@ __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
 __webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
+module.exports.kT = ProxyAgent
 __webpack_unused_export__ = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = RetryHandler
@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(861);
+/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7693);
 
 await (0,_steps_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,17 +28383,99 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 861:
+/***/ 7693:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ main_run)
+});
+
+// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
+var platform_namespaceObject = {};
+__nccwpck_require__.r(platform_namespaceObject);
+__nccwpck_require__.d(platform_namespaceObject, {
+  arch: () => (arch),
+  getDetails: () => (getDetails),
+  isLinux: () => (isLinux),
+  isMacOS: () => (isMacOS),
+  isWindows: () => (isWindows),
+  platform: () => (platform)
+});
+
+// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/core.js
+var core_namespaceObject = {};
+__nccwpck_require__.r(core_namespaceObject);
+__nccwpck_require__.d(core_namespaceObject, {
+  ExitCode: () => (ExitCode),
+  addPath: () => (addPath),
+  debug: () => (debug),
+  endGroup: () => (endGroup),
+  error: () => (error),
+  exportVariable: () => (exportVariable),
+  getBooleanInput: () => (getBooleanInput),
+  getIDToken: () => (getIDToken),
+  getInput: () => (getInput),
+  getMultilineInput: () => (getMultilineInput),
+  getState: () => (getState),
+  group: () => (group),
+  info: () => (info),
+  isDebug: () => (isDebug),
+  markdownSummary: () => (markdownSummary),
+  notice: () => (notice),
+  platform: () => (platform_namespaceObject),
+  saveState: () => (saveState),
+  setCommandEcho: () => (setCommandEcho),
+  setFailed: () => (setFailed),
+  setOutput: () => (setOutput),
+  setSecret: () => (setSecret),
+  startGroup: () => (startGroup),
+  summary: () => (summary),
+  toPlatformPath: () => (toPlatformPath),
+  toPosixPath: () => (toPosixPath),
+  toWin32Path: () => (toWin32Path),
+  warning: () => (warning)
 });
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
@@ -28430,12 +28512,12 @@ const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
  * This is an internal utility function that powers the public API functions
  * such as setSecret, warning, error, and exportVariable.
  */
-function command_issueCommand(command, properties, message) {
+function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + os.EOL);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
 }
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
 }
 const CMD_STRING = '::';
 class Command {
@@ -28498,20 +28580,20 @@ const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
 
 
 
-function file_command_issueFileCommand(command, message) {
+function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
     const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
@@ -28522,15 +28604,17 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -28623,7 +28707,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
+var tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
@@ -28701,7 +28785,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -28747,7 +28831,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -29050,7 +29134,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -29061,7 +29145,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -29160,7 +29244,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -29175,7 +29259,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -29200,7 +29284,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -29223,7 +29307,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -29354,7 +29438,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -29412,13 +29496,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -29437,7 +29521,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -29456,13 +29540,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -29751,8 +29835,8 @@ const _summary = new Summary();
 /**
  * @deprecated use `core.summary`
  */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const markdownSummary = _summary;
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -29785,7 +29869,7 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
+    return pth.replace(/[/\\]/g, external_path_namespaceObject.sep);
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
@@ -30860,16 +30944,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec_exec(commandLine, args, options) {
+function exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -30889,8 +30973,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -30906,7 +30990,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -30931,10 +31015,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -30944,7 +31028,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+    const { stdout } = yield getExecOutput('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -30955,7 +31039,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -31060,7 +31144,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     issueCommand('add-mask', {}, secret);
 }
 /**
@@ -31075,7 +31159,7 @@ function addPath(inputPath) {
     else {
         issueCommand('add-path', {}, inputPath);
     }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+    process.env['PATH'] = `${inputPath}${external_path_namespaceObject.delimiter}${process.env['PATH']}`;
 }
 /**
  * Gets the value of an input.
@@ -31146,7 +31230,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
+    process.stdout.write(external_os_namespaceObject.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -31182,7 +31266,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     issueCommand('debug', {}, message);
 }
 /**
@@ -31301,11 +31385,1323 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/steps/main.ts
+;// CONCATENATED MODULE: ./src/util/errors.ts
+/** The one place that turns a thrown `unknown` into a message. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/** An error whose message is meant for the user as it stands: what went wrong and what to do next. */
+class ActionError extends Error {
+    name = 'ActionError';
+}
 
-async function run() {
-    info('hello');
-    await Promise.resolve();
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * The action's inputs, read once and validated into a typed object. Every later stage takes `Inputs`;
+ * nothing else calls `core.getInput`. A bad value is an `ActionError` that names the input.
+ */
+
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on', '1'];
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off', '0'];
+function parseBoolean(name, raw, fallback) {
+    const value = raw.trim();
+    if (value === '')
+        return fallback;
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new ActionError(`Input '${name}' must be 'true' or 'false', not '${value}'.`);
+}
+function readInputs(read) {
+    return {
+        jobSummary: parseBoolean('job-summary', read('job-summary'), true),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/conf-syntax.ts
+/** The nix.conf file format: `name = value` lines, `#` comments, `include`/`!include`. Pure. */
+/**
+ * Parses one file the way Nix does: everything from `#` on is a comment, a line is either
+ * `include PATH`, `!include PATH` or `name = value` (the value may be empty). Lines Nix would reject
+ * are skipped: detection reports what is there, Nix itself complains about the rest.
+ */
+function parseConf(text) {
+    const out = [];
+    for (const raw of text.split('\n')) {
+        const hash = raw.indexOf('#');
+        const line = (hash === -1 ? raw : raw.slice(0, hash)).trim();
+        if (line === '')
+            continue;
+        const tokens = line.split(/\s+/);
+        const [first = '', second, ...rest] = tokens;
+        if ((first === 'include' || first === '!include') && second !== undefined && rest.length === 0) {
+            out.push({ kind: 'include', path: second, optional: first === '!include' });
+            continue;
+        }
+        // Nix wants `name = value` with the `=` standing alone ("a=b" is an illegal line to it).
+        if (second !== '=' || !/^[\w.-]+$/.test(first))
+            continue;
+        out.push({ kind: 'setting', name: first, value: rest.join(' ') });
+    }
+    return out;
+}
+/**
+ * Applies settings in order: a later `name = …` replaces, `extra-name = …` appends (as Nix does for
+ * list settings; the ones read here all are).
+ */
+function applySettings(base, lines) {
+    const out = { ...base };
+    for (const line of lines) {
+        if (line.kind !== 'setting')
+            continue;
+        if (line.name.startsWith('extra-')) {
+            const name = line.name.slice('extra-'.length);
+            const before = out[name] ?? '';
+            out[name] = [before, line.value].filter((v) => v !== '').join(' ');
+        }
+        else {
+            out[line.name] = line.value;
+        }
+    }
+    return out;
+}
+/** A path named by `include`, relative to the including file's directory. */
+function resolveInclude(includingFile, path) {
+    if (path.startsWith('/'))
+        return path;
+    const dir = includingFile.slice(0, Math.max(includingFile.lastIndexOf('/'), 0)) || '/';
+    return normalise(`${dir}/${path}`);
+}
+function normalise(path) {
+    const parts = [];
+    for (const part of path.split('/')) {
+        if (part === '' || part === '.')
+            continue;
+        if (part === '..')
+            parts.pop();
+        else
+            parts.push(part);
+    }
+    return `/${parts.join('/')}`;
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/conf-files.ts
+
+/** Nix gives up on include chains deeper than any real setup; a cycle is cut where it closes. */
+const MAX_INCLUDE_DEPTH = 8;
+/** `$NIX_CONF_DIR` (when set and not empty), else /etc/nix. */
+function globalConfDir(env) {
+    const dir = env['NIX_CONF_DIR'];
+    return dir ? dir.replace(/\/+$/, '') || '/' : '/etc/nix';
+}
+function globalConfFile(env) {
+    const dir = globalConfDir(env);
+    return dir === '/' ? '/nix.conf' : `${dir}/nix.conf`;
+}
+/**
+ * The user configuration files in the order Nix applies them (a later file wins). Nix builds a list —
+ * `NIX_USER_CONF_FILES` (colon-separated) when set, else `$XDG_CONFIG_HOME/nix/nix.conf` (default
+ * `$HOME/.config`) followed by `nix/nix.conf` in each `$XDG_CONFIG_DIRS` entry (default /etc/xdg) —
+ * and applies it from the end (libstore/globals.cc, loadConfFile): the first entry has the last word.
+ */
+function userConfFiles(env, home) {
+    const explicit = env['NIX_USER_CONF_FILES'];
+    let list;
+    if (explicit !== undefined) {
+        list = explicit.split(':').filter((p) => p !== '');
+    }
+    else {
+        const configHome = env['XDG_CONFIG_HOME'] || `${env['HOME'] || home}/.config`;
+        const configDirs = (env['XDG_CONFIG_DIRS'] ?? '/etc/xdg').split(':').filter((p) => p !== '');
+        list = [configHome, ...configDirs].map((dir) => `${dir.replace(/\/+$/, '')}/nix/nix.conf`);
+    }
+    return list.reverse();
+}
+/**
+ * Reads the global file and the user files (through `read`), expanding `include` (missing file is an
+ * error to Nix) and `!include` (missing is fine) relative to the including file, recursively.
+ */
+async function readConfFiles(read, globalFile, userFiles) {
+    const files = [];
+    const lines = { global: [], user: [] };
+    async function visit(v, stack) {
+        const text = await read(v.path);
+        files.push({
+            path: v.path,
+            scope: v.scope,
+            exists: text !== undefined,
+            ...(v.includedFrom === undefined ? {} : { includedFrom: v.includedFrom }),
+            ...(v.optional ? { optional: true } : {}),
+        });
+        if (text === undefined)
+            return;
+        for (const line of parseConf(text)) {
+            if (line.kind === 'setting') {
+                lines[v.scope].push(line);
+                continue;
+            }
+            const path = resolveInclude(v.path, line.path);
+            if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
+                continue;
+            await visit({ path, scope: v.scope, includedFrom: v.path, ...(line.optional ? { optional: true } : {}) }, [...stack, path]);
+        }
+    }
+    await visit({ path: globalFile, scope: 'global' }, [globalFile]);
+    for (const path of userFiles)
+        await visit({ path, scope: 'user' }, [path]);
+    return { files, lines };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/launchd.ts
+/** Upstream's job, then Determinate's (its plist runs `/usr/local/bin/determinate-nixd daemon`). */
+const LAUNCHD_LABELS = ['org.nixos.nix-daemon', 'systems.determinate.nix-daemon'];
+/**
+ * Parses the service dump: `system/<label> = {`, then tab-indented `key = value` lines with nested
+ * `name = {` … `}` blocks. Only top-level keys and the `arguments` block are read (nested blocks such
+ * as sockets or endpoints have their own `state`). Undefined for "Could not find service …".
+ */
+function parseLaunchctlPrint(text) {
+    const header = /^\S*?([^/\s]+) = \{\s*$/m.exec(text);
+    if (!header?.[1])
+        return undefined;
+    const top = new Map();
+    const args = [];
+    let depth = 0;
+    let block;
+    for (const raw of text.slice(header.index).split('\n')) {
+        const line = raw.trim();
+        if (line.endsWith('{')) {
+            depth++;
+            if (depth === 2)
+                block = /^(.*?) = \{$/.exec(line)?.[1];
+            continue;
+        }
+        if (line === '}') {
+            depth--;
+            if (depth < 2)
+                block = undefined;
+            if (depth <= 0)
+                break;
+            continue;
+        }
+        if (depth === 1) {
+            const kv = /^(.+?) = (.*)$/.exec(line);
+            if (kv?.[1] !== undefined && !top.has(kv[1]))
+                top.set(kv[1], kv[2] ?? '');
+        }
+        else if (depth === 2 && block === 'arguments' && line !== '') {
+            args.push(line);
+        }
+    }
+    const pid = Number(top.get('pid'));
+    const path = top.get('path');
+    const program = top.get('program');
+    return {
+        label: header[1],
+        state: top.get('state') ?? '',
+        ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
+        ...(path ? { path } : {}),
+        ...(program ? { program } : {}),
+        arguments: args,
+    };
+}
+/** The daemon's job: the running one of the two, else the first that exists; undefined without any. */
+function launchdDaemon(jobs) {
+    const present = jobs.filter((j) => j !== undefined);
+    const job = present.find((j) => j.state === 'running') ?? present[0];
+    if (!job)
+        return undefined;
+    const command = job.arguments.length > 0 ? job.arguments : job.program ? [job.program] : undefined;
+    const determinate = job.label.startsWith('systems.determinate.') ||
+        (command?.some((part) => /(?:^|\/)determinate-nixd\b/.test(part)) ?? false);
+    return {
+        manager: 'launchd',
+        unit: job.label,
+        ...(job.state === 'running' && job.pid !== undefined ? { pid: job.pid } : {}),
+        ...(command ? { command } : {}),
+        determinate,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/processes.ts
+const PS_ARGS = ['-axo', 'pid=,ppid=,uid=,command='];
+/**
+ * `/proc/PID/cmdline`: argv, NUL-separated and NUL-terminated. A process that rewrote its title leaves
+ * NUL padding behind (Nix 2.8's per-connection worker shows as "nix-daemon\0<client pid>\0\0\0\0").
+ */
+function parseCmdline(raw) {
+    const parts = raw.split('\0');
+    while (parts.length > 0 && parts[parts.length - 1] === '')
+        parts.pop();
+    return parts;
+}
+/** `/proc/PID/stat`: "pid (comm) state ppid …"; comm may hold spaces and parentheses. */
+function parseStatPpid(stat) {
+    const fields = stat
+        .slice(stat.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/);
+    const ppid = Number(fields[1]);
+    return Number.isInteger(ppid) && fields[1] !== undefined ? ppid : undefined;
+}
+/** `ps -axo pid=,ppid=,uid=,command=`: argv is the command split on spaces (ps joins it so). */
+function parsePs(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+(.*)$/.exec(line);
+        if (m?.[3] === undefined)
+            continue;
+        out.push({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[3].trim().split(/\s+/) });
+    }
+    return out;
+}
+const basename = (path) => path.slice(path.lastIndexOf('/') + 1);
+/**
+ * A Nix daemon's command line: `nix-daemon …` or `nix daemon …` (argv[0] may be a full path), or
+ * Determinate's `determinate-nixd … daemon`, which runs Nix's daemon as its child.
+ */
+function isDaemonArgv(argv) {
+    const name = basename(argv[0] ?? '');
+    if (name === 'nix-daemon')
+        return true;
+    if (name === 'nix')
+        return argv[1] === 'daemon';
+    return name === 'determinate-nixd' && argv.includes('daemon');
+}
+function isDeterminateArgv(argv) {
+    return basename(argv[0] ?? '') === 'determinate-nixd';
+}
+/**
+ * The daemon to manage: daemon processes whose parent is not one too. The daemon forks a child per
+ * connection that keeps the parent's command line; Determinate's nixd runs Nix's daemon as a child.
+ * Of several independent daemons the oldest (lowest pid) is taken.
+ */
+function pickDaemonProcess(processes) {
+    const daemons = processes.filter((p) => isDaemonArgv(p.argv));
+    const pids = new Set(daemons.map((p) => p.pid));
+    const top = daemons.filter((p) => !pids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
+    return top[0];
+}
+function processDaemon(process) {
+    if (!process)
+        return { manager: 'none', determinate: false };
+    return {
+        manager: 'process',
+        pid: process.pid,
+        command: [...process.argv],
+        determinate: isDeterminateArgv(process.argv),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/systemd.ts
+/**
+ * The units asked about. Upstream and Determinate both name the service nix-daemon.service (Determinate's
+ * runs determinate-nixd, which runs Nix's daemon); both ship nix-daemon.socket for socket activation,
+ * Determinate adds determinate-nixd.socket. determinate-nixd.service covers setups that run nixd under
+ * its own name.
+ */
+const SYSTEMD_UNITS = [
+    'nix-daemon.service',
+    'nix-daemon.socket',
+    'determinate-nixd.service',
+    'determinate-nixd.socket',
+];
+const SYSTEMD_PROPERTIES = [
+    'Id',
+    'LoadState',
+    'ActiveState',
+    'SubState',
+    'MainPID',
+    'FragmentPath',
+    'ExecStart',
+];
+/** The marker that systemd is PID 1 (sd_booted): unit files on disk alone mean nothing. */
+const SYSTEMD_RUNNING_MARKER = '/run/systemd/system';
+function systemctlShowArgs() {
+    return ['show', `--property=${SYSTEMD_PROPERTIES.join(',')}`, ...SYSTEMD_UNITS];
+}
+/**
+ * `ExecStart={ path=/usr/bin/nix-daemon ; argv[]=nix-daemon --daemon ; ignore_errors=no ; … }`. The
+ * path is what runs (argv[0] may differ: `ExecStart=@/usr/bin/nix-daemon nix-daemon --daemon`).
+ * systemd joins argv with spaces, so arguments containing spaces cannot be told apart.
+ */
+function parseExecStart(value) {
+    const path = /\{ path=([^ ;]+)/.exec(value)?.[1];
+    const argv = /argv\[\]=(.*?)(?: ;|\s*\}|$)/.exec(value)?.[1]?.trim().split(/\s+/);
+    if (path === undefined)
+        return argv;
+    return [path, ...(argv?.slice(1) ?? [])];
+}
+/** One block per unit, blocks separated by an empty line, `Key=Value` lines in systemd's own order. */
+function parseSystemctlShow(text) {
+    const units = [];
+    for (const block of text.split(/\n\s*\n/)) {
+        const props = new Map();
+        for (const line of block.split('\n')) {
+            const eq = line.indexOf('=');
+            if (eq > 0)
+                props.set(line.slice(0, eq), line.slice(eq + 1));
+        }
+        const id = props.get('Id');
+        if (!id)
+            continue;
+        const pid = Number(props.get('MainPID') ?? '0');
+        const fragmentPath = props.get('FragmentPath');
+        const command = props.get('ExecStart') ? parseExecStart(props.get('ExecStart') ?? '') : undefined;
+        units.push({
+            id,
+            loadState: props.get('LoadState') ?? '',
+            activeState: props.get('ActiveState') ?? '',
+            subState: props.get('SubState') ?? '',
+            ...(Number.isInteger(pid) && pid > 0 ? { mainPid: pid } : {}),
+            ...(fragmentPath ? { fragmentPath } : {}),
+            ...(command && command.length > 0 ? { command } : {}),
+        });
+    }
+    return units;
+}
+const isDeterminateCommand = (command) => command?.some((part) => /(?:^|\/)determinate-nixd$/.test(part)) ?? false;
+/** The daemon's unit: the first loaded service of the two names; undefined when systemd has none. */
+function systemdDaemon(units) {
+    const byId = new Map(units.map((u) => [u.id, u]));
+    const loaded = (id) => {
+        const unit = byId.get(id);
+        return unit?.loadState === 'loaded' ? unit : undefined;
+    };
+    const service = loaded('nix-daemon.service') ?? loaded('determinate-nixd.service');
+    if (!service)
+        return undefined;
+    const socket = service.id === 'nix-daemon.service' ? loaded('nix-daemon.socket') : loaded('determinate-nixd.socket');
+    return {
+        daemon: {
+            manager: 'systemd',
+            unit: service.id,
+            ...(service.activeState === 'active' && service.mainPid !== undefined ? { pid: service.mainPid } : {}),
+            ...(service.command ? { command: service.command } : {}),
+            determinate: service.id.startsWith('determinate-') || isDeterminateCommand(service.command),
+        },
+        serving: service.activeState === 'active' || socket?.activeState === 'active',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/manager.ts
+
+
+
+const SERVICE_TIMEOUT_MS = 15_000;
+/** Processes that look like a Nix daemon, from /proc (pids and cmdlines; the parent only for matches). */
+async function scanProc(sys) {
+    const pids = (await sys.files.list('/proc')).filter((name) => /^\d+$/.test(name));
+    const found = await Promise.all(pids.map(async (pid) => {
+        const cmdline = await sys.files.read(`/proc/${pid}/cmdline`);
+        const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
+        if (!isDaemonArgv(argv))
+            return undefined;
+        const stat = await sys.files.read(`/proc/${pid}/stat`);
+        const ppid = stat === undefined ? undefined : parseStatPpid(stat);
+        return ppid === undefined ? undefined : { pid: Number(pid), ppid, argv };
+    }));
+    return found.filter((p) => p !== undefined);
+}
+async function scanPs(sys) {
+    const ps = await sys.exec.run('ps', PS_ARGS, { timeoutMs: SERVICE_TIMEOUT_MS });
+    return ps.code === 0 ? parsePs(ps.stdout) : [];
+}
+async function linuxDaemon(sys) {
+    let stopped;
+    // Debian ships nix-daemon unit files with nix-setup-systemd; they say nothing when systemd is not PID 1.
+    if ((await sys.files.kind(SYSTEMD_RUNNING_MARKER)) === 'directory') {
+        const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: SERVICE_TIMEOUT_MS });
+        const verdict = show.code === 0 ? systemdDaemon(parseSystemctlShow(show.stdout)) : undefined;
+        if (verdict?.serving)
+            return verdict.daemon;
+        // A unit that is stopped: a daemon started by hand may be serving instead; else restarting the unit is the way.
+        stopped = verdict?.daemon;
+    }
+    const process = pickDaemonProcess(await scanProc(sys));
+    return process || !stopped ? processDaemon(process) : stopped;
+}
+async function darwinDaemon(sys) {
+    const jobs = await Promise.all(LAUNCHD_LABELS.map(async (label) => {
+        const out = await sys.exec.run('launchctl', ['print', `system/${label}`], {
+            timeoutMs: SERVICE_TIMEOUT_MS,
+        });
+        return out.code === 0 ? parseLaunchctlPrint(out.stdout) : undefined;
+    }));
+    const job = launchdDaemon(jobs);
+    if (job)
+        return job;
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+async function probeDaemon(sys) {
+    if (sys.host.platform === 'linux')
+        return linuxDaemon(sys);
+    if (sys.host.platform === 'darwin')
+        return darwinDaemon(sys);
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/privilege.ts
+/** `sudo -n true`: succeeds only when sudo runs without asking for a password. */
+const SUDO_CHECK = { command: 'sudo', args: ['-n', 'true'] };
+/**
+ * Root can write root-owned files itself; anyone else needs passwordless sudo (GitHub-hosted runners
+ * have it). A missing sudo (exit 127) or one that wants a password (exit 1) both mean no.
+ */
+function decidePrivilege(host, sudo) {
+    const root = host.uid === 0;
+    const passwordlessSudo = sudo.code === 0;
+    return { user: host.user, root, passwordlessSudo, canWriteRootFiles: root || passwordlessSudo };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/runner.ts
+/**
+ * `RUNNER_ENVIRONMENT` as the runner sets it. When it is missing (older runners, act, Gitea/Forgejo
+ * runners, a local run of the action) the machine is taken as self-hosted: that is the careful answer,
+ * since a self-hosted machine outlives the job and whatever the action changes on it stays, while
+ * treating a hosted runner as self-hosted only costs some cleanup that was not needed.
+ */
+function runnerKind(env) {
+    return env['RUNNER_ENVIRONMENT'] === 'github-hosted' ? 'github-hosted' : 'self-hosted';
+}
+const OS_NAMES = {
+    linux: 'Linux',
+    darwin: 'macOS',
+    win32: 'Windows',
+};
+const ARCH_NAMES = { x64: 'X64', arm64: 'ARM64', ia32: 'X86', arm: 'ARM' };
+const NIX_CPU = {
+    x64: 'x86_64',
+    arm64: 'aarch64',
+    ia32: 'i686',
+    arm: 'armv7l',
+    riscv64: 'riscv64',
+};
+const NIX_KERNEL = {
+    linux: 'linux',
+    darwin: 'darwin',
+    freebsd: 'freebsd',
+};
+/** The Nix system string for a node platform and architecture (x86_64-linux, aarch64-darwin…). */
+function nixSystemOf(platform, arch) {
+    return `${NIX_CPU[arch] ?? arch}-${NIX_KERNEL[platform] ?? platform}`;
+}
+/**
+ * RUNNER_OS/RUNNER_ARCH when the runner sets them, else derived from the host. The Nix system is Nix's
+ * own `system` setting when known (it is what builds and caches are keyed on), else derived.
+ */
+function decideRunner(env, host, nixSystem) {
+    return {
+        kind: runnerKind(env),
+        os: env['RUNNER_OS'] || (OS_NAMES[host.platform] ?? host.platform),
+        arch: env['RUNNER_ARCH'] || (ARCH_NAMES[host.arch] ?? host.arch),
+        system: nixSystem || nixSystemOf(host.platform, host.arch),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/nix-cli.ts
+/**
+ * Nix 2.8 refuses `nix store …`/`nix show-config` without the `nix-command` feature; newer versions
+ * accept the flag whether the feature is already on or not, so it is always passed.
+ */
+const NIX_COMMAND_FLAGS = ['--extra-experimental-features', 'nix-command'];
+/** A Nix command should answer in seconds; a stuck daemon must not stall the job. */
+const NIX_TIMEOUT_MS = 30_000;
+function nixArgs(...args) {
+    return [...NIX_COMMAND_FLAGS, ...args];
+}
+/**
+ * This `nix` does not know the subcommand or flag ("error: 'info' is not a recognised command",
+ * "error: unrecognised flag '--json'"), as opposed to a command that ran and failed.
+ */
+function isUnrecognised(result) {
+    return (result.code !== 0 &&
+        /not a recognised command|unrecognised flag|unrecognized (?:flag|option)/i.test(result.stderr));
+}
+/**
+ * Runs the candidate argument lists in order and returns the first that this `nix` understands (whether
+ * it then succeeded or not), or the last attempt when none does.
+ */
+async function firstRecognised(sys, candidates) {
+    let last;
+    for (const args of candidates) {
+        const result = await sys.exec.run('nix', nixArgs(...args), { timeoutMs: NIX_TIMEOUT_MS });
+        last = { args, result };
+        if (!isUnrecognised(result))
+            return last;
+    }
+    if (!last)
+        throw new Error('firstRecognised: no candidate commands');
+    return last;
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/version.ts
+/*
+ * What the implementations print (first line of `nix --version`):
+ *   nix (Nix) 2.8.0                           upstream (also Debian's nix-bin)
+ *   nix (Nix) 2.25.0pre20240920_6c5f3b1       upstream pre-release / master builds
+ *   nix (Lix, like Nix) 2.91.1                Lix (its own version numbers, no upstream one)
+ *   nix (Determinate Nix 3.6.2) 2.29.0        Determinate Nix 3.x: its version, then upstream's
+ * Determinate Nix before 3.0 printed the upstream line ("nix (Nix) 2.24.10"); it is recognised by its
+ * daemon (determinate-nixd) instead, see `isDeterminateInstall`.
+ */
+const VERSION_LINE = /^(\S+) \(([^)]*)\) (\d+(?:\.\d+)*\S*)\s*$/;
+const LEADING_NUMBERS = /^(\d+(?:\.\d+)*)/;
+function parseNixVersion(output) {
+    const versionLine = output.split('\n', 1)[0]?.trim() ?? '';
+    const m = VERSION_LINE.exec(versionLine);
+    if (!m)
+        return undefined;
+    const [, , label = '', version = ''] = m;
+    const determinate = /^Determinate Nix(?: (\d\S*))?$/.exec(label);
+    if (determinate) {
+        return {
+            implementation: 'determinate',
+            version,
+            ...(determinate[1] === undefined ? {} : { implementationVersion: determinate[1] }),
+            versionLine,
+        };
+    }
+    if (/^Lix\b/.test(label))
+        return { implementation: 'lix', version, implementationVersion: version, versionLine };
+    return { implementation: 'nix', version, versionLine };
+}
+/** The numeric part of a version ("2.25.0pre2024…" → [2, 25, 0]). */
+function versionNumbers(version) {
+    const m = LEADING_NUMBERS.exec(version);
+    return m?.[1] ? m[1].split('.').map(Number) : [];
+}
+/**
+ * `version` is at least `minimum` ("2.19"). A pre-release counts as the release it leads to
+ * ("2.25.0pre…" ≥ "2.25"): master builds already have that release's commands.
+ */
+function versionAtLeast(version, minimum) {
+    const have = versionNumbers(version);
+    const want = versionNumbers(minimum);
+    for (let i = 0; i < Math.max(have.length, want.length); i++) {
+        const a = have[i] ?? 0;
+        const b = want[i] ?? 0;
+        if (a !== b)
+            return a > b;
+    }
+    return true;
+}
+/**
+ * Determinate Nix, from every sign there is: its version line (3.x), its daemon (a systemd unit or
+ * launchd job running determinate-nixd) or its binary at the installer's fixed path. The installer's
+ * receipt (/nix/receipt.json) is not one: the Determinate installer writes it for upstream Nix too.
+ */
+function isDeterminateInstall(install, daemonIsDeterminate, nixdBinary) {
+    return install.implementation === 'determinate' || daemonIsDeterminate || nixdBinary;
+}
+/** Where the Determinate installer puts determinate-nixd (Linux and macOS). */
+const DETERMINATE_NIXD_PATH = '/usr/local/bin/determinate-nixd';
+/** Where determinate-nixd may be: the installer's path, then each PATH entry (NixOS module installs). */
+function determinateNixdCandidates(path) {
+    const fromPath = (path ?? '')
+        .split(':')
+        .filter((dir) => dir.startsWith('/'))
+        .map((dir) => `${dir.replace(/\/+$/, '')}/determinate-nixd`);
+    return [...new Set([DETERMINATE_NIXD_PATH, ...fromPath])];
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/settings.ts
+
+/** The settings the action looks at; everything else Nix reports is dropped. */
+const SELECTED_SETTINGS = [
+    'substituters',
+    'trusted-substituters',
+    'trusted-public-keys',
+    'trusted-users',
+    'allowed-users',
+    'netrc-file',
+    'experimental-features',
+    'post-build-hook',
+    'secret-key-files',
+    'sandbox',
+    'require-sigs',
+    'narinfo-cache-negative-ttl',
+    'narinfo-cache-positive-ttl',
+    'connect-timeout',
+    'fallback',
+    'accept-flake-config',
+    'build-users-group',
+    'store',
+    'system',
+];
+/*
+ * `extra-*` settings never appear on their own: Nix folds them into the setting they extend, so
+ * "substituters" already holds substituters + extra-substituters.
+ */
+/**
+ * The commands that print the configuration, best first: `nix config show` from 2.20 (`show-config`
+ * is a deprecated alias there), `nix show-config` before; JSON first, then the plain `key = value`
+ * form. From 2.20 both spellings are tried, which also covers Lix (2.90 and up, `config show`).
+ */
+function settingsCandidates(install) {
+    const modern = versionAtLeast(install.version, '2.20');
+    const json = modern
+        ? [
+            ['config', 'show', '--json'],
+            ['show-config', '--json'],
+        ]
+        : [['show-config', '--json']];
+    return [...json, modern ? ['config', 'show'] : ['show-config']];
+}
+/**
+ * A setting's value as Nix prints it in the plain form: lists space-separated, booleans as words.
+ * Undefined for values that cannot be read back: objects (access-tokens…), and lists of numbers —
+ * Nix 2.8 writes `experimental-features` as its enum's numbers (`[2, 3]` for flakes nix-command).
+ */
+function settingText(value) {
+    if (typeof value === 'string')
+        return value;
+    if (typeof value === 'number' || typeof value === 'boolean')
+        return String(value);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+        return value.join(' ');
+    return undefined;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * Parses the JSON form: `{"name": {"value": …, "defaultValue": …, "description": …, …}, …}`. A bare
+ * value instead of the object is accepted too. Undefined when the text is not such JSON.
+ */
+function parseSettingsJson(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!isRecord(data))
+        return undefined;
+    const settings = {};
+    const unreadable = [];
+    for (const [name, entry] of Object.entries(data)) {
+        const value = isRecord(entry) && 'value' in entry ? entry['value'] : entry;
+        const text = settingText(value);
+        if (text === undefined)
+            unreadable.push(name);
+        else
+            settings[name] = text;
+    }
+    return { settings, unreadable };
+}
+/** Parses the plain form, one `name = value` per line (values may be empty). */
+function parseSettingsText(text) {
+    const out = {};
+    for (const line of text.split('\n')) {
+        const m = /^([A-Za-z0-9][\w-]*) = ?(.*)$/.exec(line);
+        if (m?.[1] !== undefined)
+            out[m[1]] = (m[2] ?? '').trim();
+    }
+    return out;
+}
+/** The selected settings the JSON could not give, which the plain form has to. */
+function selectedUnreadable(json) {
+    return json.unreadable.filter((name) => SELECTED_SETTINGS.includes(name));
+}
+function selectSettings(all) {
+    const out = {};
+    for (const name of SELECTED_SETTINGS) {
+        const value = all[name];
+        if (value !== undefined)
+            out[name] = value;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/store.ts
+
+/**
+ * The commands that describe the store, best first: `nix store info` (2.19+, `store ping` is an alias
+ * there), `--json` where it exists (2.14+; Lix has it), and the plain `nix store ping` every version
+ * since 2.4 knows. Plain output goes to stderr.
+ */
+function pingCandidates(install) {
+    const plain = ['store', 'ping'];
+    const json = ['store', 'ping', '--json'];
+    if (install.implementation === 'lix')
+        return [json, plain];
+    if (versionAtLeast(install.version, '2.19'))
+        return [['store', 'info', '--json'], json, plain];
+    if (versionAtLeast(install.version, '2.14'))
+        return [json, plain];
+    return [plain];
+}
+function trustedValue(value) {
+    if (value === true || value === 1 || value === '1' || value === 'true')
+        return true;
+    if (value === false || value === 0 || value === '0' || value === 'false')
+        return false;
+    return undefined;
+}
+/** `{"url":"daemon","version":"2.24.10","trusted":1}` (trusted is 0/1 up to 2.2x, a boolean after). */
+function parsePingJson(text) {
+    let data;
+    try {
+        data = JSON.parse(text.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+        return undefined;
+    const record = data;
+    const url = record['url'];
+    const version = record['version'];
+    const trusted = trustedValue(record['trusted']);
+    return {
+        ...(typeof url === 'string' ? { url } : {}),
+        ...(typeof version === 'string' ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** "Store URL: daemon" / "Version: 2.20.4" / "Trusted: 1" lines, on stderr (they are notices). */
+function parsePingText(text) {
+    const field = (name) => new RegExp(`^${name}: *(.*?)\\s*$`, 'm').exec(text)?.[1] ?? undefined;
+    const url = field('Store URL');
+    const version = field('Version');
+    const trusted = trustedValue(field('Trusted'));
+    return {
+        ...(url ? { url } : {}),
+        ...(version ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** Reads whichever form the command printed: JSON on stdout, or notices on stderr. */
+function parsePing(stdout, stderr) {
+    return parsePingJson(stdout) ?? parsePingText(`${stdout}\n${stderr}`);
+}
+/** The `error: …` a failed command printed, for a report. */
+function commandError(stderr) {
+    const lines = stderr.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('error:'));
+    if (start === -1)
+        return stderr.trim() || undefined;
+    return lines
+        .slice(start)
+        .join('\n')
+        .replace(/^error: */, '')
+        .trim();
+}
+function stateDir(env) {
+    return env['NIX_STATE_DIR'] || '/nix/var/nix';
+}
+function defaultSocketPath(env) {
+    return env['NIX_DAEMON_SOCKET_PATH'] || `${stateDir(env)}/daemon-socket/socket`;
+}
+/** A store URL's mode: a local store (`local`, `local?…`, a path) or something in between (daemon…). */
+function storeModeOf(url) {
+    return url === 'local' || url.startsWith('local?') || url.startsWith('/') ? 'local' : 'daemon';
+}
+/** The daemon socket a store URL talks to (`daemon` → the default socket, `unix:///path` → path). */
+function socketOf(url, env) {
+    if (url === 'daemon' || url.startsWith('daemon?'))
+        return defaultSocketPath(env);
+    const unix = /^unix:\/\/([^?]*)/.exec(url);
+    if (unix)
+        return unix[1] || defaultSocketPath(env);
+    return undefined;
+}
+/**
+ * Nix's `auto` store (the default; NIX_REMOTE unset or empty): the local store when the user can write
+ * the state directory (root, a single-user install), else the daemon when its socket exists, else the
+ * local store again (which then fails on permissions, or Nix sets up a store under ~/.local/share).
+ */
+function decideAutoStore(stateDirWritable, socketExists) {
+    if (stateDirWritable)
+        return 'local';
+    return socketExists ? 'daemon' : 'local';
+}
+/** The store as Nix opened it (the ping's URL) or, failing that, as Nix would choose it. */
+function decideStore(facts, env) {
+    const setting = facts.storeSetting.trim() || 'auto';
+    let url = facts.ping.url;
+    if (url === undefined) {
+        url =
+            setting === 'auto'
+                ? decideAutoStore(facts.stateDirWritable ?? false, facts.socketExists ?? false)
+                : setting;
+    }
+    const mode = storeModeOf(url);
+    const socket = mode === 'daemon' ? socketOf(url, env) : undefined;
+    return {
+        mode,
+        url,
+        ...(socket === undefined ? {} : { socket }),
+        ...(mode === 'daemon' && facts.ping.version !== undefined ? { daemonVersion: facts.ping.version } : {}),
+        ...(facts.pingError === undefined ? {} : { error: facts.pingError }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/probes.ts
+
+
+
+
+
+const INSTALL_HINT = 'Add a step that installs Nix before this action (for example cachix/install-nix-action, ' +
+    'DeterminateSystems/determinate-nix-action or your distribution package), and make sure `nix` is on PATH.';
+/** `nix --version`; an ActionError saying what to do when there is no usable `nix`. */
+async function probeVersion(sys) {
+    const out = await sys.exec.run('nix', ['--version'], { timeoutMs: NIX_TIMEOUT_MS });
+    if (out.code === 127)
+        throw new ActionError(`Nix is not installed: \`nix\` was not found. ${INSTALL_HINT}`);
+    const install = out.code === 0 ? parseNixVersion(out.stdout) : undefined;
+    if (!install) {
+        const said = (out.stdout + out.stderr).trim() || `exit code ${out.code}`;
+        throw new ActionError(`\`nix --version\` did not work (${said}). ${INSTALL_HINT}`);
+    }
+    return install;
+}
+/**
+ * The selected settings, from the JSON form where this Nix has one; settings the JSON cannot express
+ * (2.8's numeric experimental-features) come from the plain form. Empty when Nix cannot say.
+ */
+async function probeSettings(sys, install) {
+    const candidates = settingsCandidates(install);
+    const { result } = await firstRecognised(sys, candidates);
+    if (result.code !== 0)
+        return {};
+    const json = parseSettingsJson(result.stdout);
+    if (!json)
+        return selectSettings(parseSettingsText(result.stdout));
+    const gaps = selectedUnreadable(json);
+    const plainArgs = candidates[candidates.length - 1];
+    if (gaps.length === 0 || !plainArgs)
+        return selectSettings(json.settings);
+    const plain = await sys.exec.run('nix', nixArgs(...plainArgs), { timeoutMs: NIX_TIMEOUT_MS });
+    const text = plain.code === 0 ? parseSettingsText(plain.stdout) : {};
+    const filled = {};
+    for (const name of gaps) {
+        const value = text[name];
+        if (value !== undefined)
+            filled[name] = value;
+    }
+    return selectSettings({ ...json.settings, ...filled });
+}
+/** `nix store info`/`ping`: the store Nix opens, the daemon's version and its verdict on the user. */
+async function probePing(sys, install) {
+    const { result } = await firstRecognised(sys, pingCandidates(install));
+    const ping = parsePing(result.stdout, result.stderr);
+    if (result.code === 0)
+        return { ping };
+    return { ping, error: commandError(result.stderr) ?? `exit code ${result.code}` };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/trust.ts
+
+/**
+ * `trusted-users` as the daemon has it: from the global configuration (the daemon never reads a
+ * user's files), default `root`, `extra-trusted-users` appended. Only as fresh as the daemon's last
+ * start: the daemon reads its configuration once.
+ */
+function daemonTrustedUsers(globalLines) {
+    const settings = applySettings({ 'trusted-users': 'root' }, globalLines);
+    return (settings['trusted-users'] ?? '').split(/\s+/).filter((u) => u !== '');
+}
+/** `id -Gn`: the user's group names, space-separated. */
+function parseGroups(output) {
+    return output.split(/\s+/).filter((g) => g !== '');
+}
+/** Whether any entry names a group (only then are the user's groups needed). */
+function mentionsGroups(trustedUsers) {
+    return trustedUsers.some((u) => u.startsWith('@'));
+}
+/**
+ * The daemon's rule (matchUser in Nix's daemon): `*`, the user's name, or `@group` for a group the
+ * user belongs to. There is no special case for root: root is trusted because the default list is
+ * `root`; a configuration that replaces the list without naming root leaves root untrusted.
+ */
+function matchesTrustedUsers(user, groups, trustedUsers) {
+    return trustedUsers.some((entry) => entry === '*' || entry === user || (entry.startsWith('@') && groups.includes(entry.slice(1))));
+}
+/**
+ * A local store has no daemon in between: the user can do anything the store's permissions allow.
+ * Through a daemon, the daemon's own answer wins; without one (before 2.15, or daemon down), the
+ * configuration decides.
+ */
+function decideTrust(facts) {
+    const trustedUsers = [...facts.trustedUsers];
+    if (facts.store.mode === 'local')
+        return { trusted: true, source: 'local-store', trustedUsers };
+    if (facts.daemonTrusted !== undefined)
+        return { trusted: facts.daemonTrusted, source: 'daemon', trustedUsers };
+    return {
+        trusted: matchesTrustedUsers(facts.user, facts.groups, trustedUsers),
+        source: 'config',
+        trustedUsers,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect.ts
+
+
+
+
+
+
+
+
+const QUICK_TIMEOUT_MS = 10_000;
+async function hasDeterminateNixd(sys) {
+    const found = await Promise.all(determinateNixdCandidates(sys.env['PATH']).map((p) => sys.files.exists(p)));
+    return found.includes(true);
+}
+async function detectEnvironment(sys) {
+    const { env, host } = sys;
+    const versioned = await probeVersion(sys);
+    const globalFile = globalConfFile(env);
+    const [conf, settings, { ping, error: pingError }, daemon, sudo, nixdBinary] = await Promise.all([
+        readConfFiles((path) => sys.files.read(path), globalFile, userConfFiles(env, host.home)),
+        probeSettings(sys, versioned),
+        probePing(sys, versioned),
+        probeDaemon(sys),
+        sys.exec.run(SUDO_CHECK.command, [...SUDO_CHECK.args], { timeoutMs: QUICK_TIMEOUT_MS }),
+        hasDeterminateNixd(sys),
+    ]);
+    // The `store` setting already holds NIX_REMOTE (its default) and any nix.conf value.
+    const storeSetting = settings['store'] ?? env['NIX_REMOTE'] ?? 'auto';
+    // Nix's own choice is only recomputed when the ping could not say which store it opened.
+    const needAutoRule = ping.url === undefined && (storeSetting.trim() || 'auto') === 'auto';
+    const [stateDirWritable, socketExists] = needAutoRule
+        ? await Promise.all([
+            sys.exec
+                .run('test', ['-w', stateDir(env)], { timeoutMs: QUICK_TIMEOUT_MS })
+                .then((r) => r.code === 0),
+            sys.files.kind(defaultSocketPath(env)).then((k) => k === 'socket'),
+        ])
+        : [undefined, undefined];
+    const store = decideStore({
+        storeSetting,
+        ping,
+        ...(pingError === undefined ? {} : { pingError }),
+        ...(stateDirWritable === undefined ? {} : { stateDirWritable }),
+        ...(socketExists === undefined ? {} : { socketExists }),
+    }, env);
+    const trustedUsers = daemonTrustedUsers(conf.lines.global);
+    const needGroups = store.mode === 'daemon' && ping.trusted === undefined && mentionsGroups(trustedUsers);
+    const groups = needGroups
+        ? parseGroups((await sys.exec.run('id', ['-Gn'], { timeoutMs: QUICK_TIMEOUT_MS })).stdout)
+        : [];
+    const trust = decideTrust({
+        store,
+        ...(ping.trusted === undefined ? {} : { daemonTrusted: ping.trusted }),
+        user: host.user,
+        groups,
+        trustedUsers,
+    });
+    const determinate = isDeterminateInstall(versioned, daemon.determinate, nixdBinary);
+    const nix = determinate && versioned.implementation === 'nix'
+        ? { ...versioned, implementation: 'determinate' }
+        : versioned;
+    return {
+        nix,
+        store,
+        daemon,
+        trust,
+        privilege: decidePrivilege(host, sudo),
+        config: {
+            globalFile,
+            files: conf.files,
+            fromEnvironment: (env['NIX_CONFIG'] ?? '').trim() !== '',
+            settings,
+        },
+        runner: decideRunner(env, host, settings['system']),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/environment.ts
+const IMPLEMENTATION_NAMES = { nix: 'Nix', lix: 'Lix', determinate: 'Determinate Nix' };
+function describeNix(env) {
+    const { implementation, version, implementationVersion } = env.nix;
+    const name = IMPLEMENTATION_NAMES[implementation];
+    // Lix has its own version line only; Determinate Nix names the upstream version it is based on.
+    if (implementation === 'determinate' &&
+        implementationVersion !== undefined &&
+        implementationVersion !== version) {
+        return `${name} ${implementationVersion} (Nix ${version})`;
+    }
+    return `${name} ${implementationVersion ?? version}`;
+}
+function describeDaemon(daemon) {
+    const pid = daemon.pid === undefined ? '' : `, pid ${daemon.pid}`;
+    switch (daemon.manager) {
+        case 'systemd':
+            return `systemd unit ${daemon.unit ?? 'nix-daemon.service'}${pid}`;
+        case 'launchd':
+            return `launchd job ${daemon.unit ?? 'org.nixos.nix-daemon'}${pid}`;
+        case 'process':
+            return `bare root process${pid}${daemon.command ? ` (${daemon.command.join(' ')})` : ''}`;
+        case 'none':
+            return 'none (single-user install)';
+    }
+}
+function describeTrust(env) {
+    const { trusted, source, trustedUsers } = env.trust;
+    const from = source === 'daemon'
+        ? 'as the daemon reports'
+        : source === 'local-store'
+            ? 'local store, no daemon in between'
+            : `trusted-users = ${trustedUsers.join(' ') || '(empty)'}`;
+    return `${trusted ? 'yes' : 'no'} (${from})`;
+}
+function describePrivilege(env) {
+    const p = env.privilege;
+    if (p.root)
+        return 'yes (running as root)';
+    if (p.passwordlessSudo)
+        return 'yes (passwordless sudo)';
+    return 'no (not root, no passwordless sudo)';
+}
+function describeStore(env) {
+    const s = env.store;
+    if (s.mode === 'local')
+        return `local store (${s.url})`;
+    const version = s.daemonVersion ? `, daemon Nix ${s.daemonVersion}` : '';
+    return `through the daemon (${s.socket ?? s.url}${version})`;
+}
+function describeConfigFiles(env) {
+    const present = env.config.files.filter((f) => f.exists).map((f) => f.path);
+    const extra = env.config.fromEnvironment ? ' + NIX_CONFIG' : '';
+    return (present.length > 0 ? present.join(', ') : 'none') + extra;
+}
+function environmentRows(env) {
+    const r = env.runner;
+    return [
+        ['Nix', describeNix(env)],
+        ['Store', describeStore(env)],
+        ['Daemon', describeDaemon(env.daemon)],
+        [`Trusted user (${env.privilege.user})`, describeTrust(env)],
+        ['Can write root-owned files', describePrivilege(env)],
+        ['Global nix.conf', env.config.globalFile],
+        ['Configuration read', describeConfigFiles(env)],
+        ['Runner', `${r.kind}, ${r.os} ${r.arch} (${r.system})`],
+    ];
+}
+function environmentOutputs(env) {
+    return {
+        'nix-version': env.nix.version,
+        'nix-implementation': env.nix.implementation,
+        'store-mode': env.store.mode,
+        'daemon-manager': env.daemon.manager,
+        trusted: String(env.trust.trusted),
+        'can-write-root-files': String(env.privilege.canWriteRootFiles),
+        'runner-kind': env.runner.kind,
+        'nix-system': env.runner.system,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/** The job summary: one table per stage, written through `@actions/core`'s summary buffer. */
+
+async function writeSummaryTable(title, rows) {
+    await summary
+        .addHeading(title, 3)
+        .addTable([
+        [
+            { data: 'What', header: true },
+            { data: 'Found', header: true },
+        ],
+        ...rows.map(([label, value]) => [label, value]),
+    ])
+        .write();
+}
+/** Logs rows as aligned `label: value` lines. */
+function logRows(rows) {
+    const width = Math.max(...rows.map(([label]) => label.length));
+    for (const [label, value] of rows)
+        info(`${label.padEnd(width)}  ${value}`);
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+const KEY = 'nix-cache-action';
+const VERSION = 1;
+function state_saveState(store, state) {
+    store.saveState(KEY, JSON.stringify({ version: VERSION, ...state }));
+}
+/**
+ * The state main saved, or undefined when main did not get as far as saving it (it failed early, or
+ * was skipped). A record from another version of the action is treated as absent.
+ */
+function loadState(store) {
+    const raw = store.getState(KEY);
+    if (raw === '')
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+    if (!state_isRecord(parsed) || parsed.version !== VERSION)
+        return undefined;
+    if (typeof parsed.startedAt !== 'string' || !state_isRecord(parsed.environment))
+        return undefined;
+    return { startedAt: parsed.startedAt, environment: parsed.environment };
+}
+function state_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/system/real.ts
+/** The real machine behind the `System` seam: @actions/exec for commands, node:fs for files. */
+
+
+
+
+/** Exit code of a command that was killed because it ran longer than its timeout (as coreutils' `timeout`). */
+const TIMEOUT_EXIT_CODE = 124;
+/** Exit code of a command that could not be found or started (as a shell reports it). */
+const NOT_FOUND_EXIT_CODE = 127;
+/*
+ * @actions/exec gives no handle on the child process, so a command with a timeout runs under a small
+ * node supervisor (this node binary, `-e`): it starts the command in its own process group with the
+ * supervisor's stdio (input and output flow straight through), kills the whole group when the time is
+ * up and exits 124, exits 127 when the command cannot be started, and otherwise passes the exit code on.
+ */
+const SUPERVISOR = `
+const { spawn } = require('node:child_process');
+const [ms, command, ...args] = process.argv.slice(1);
+let timedOut = false;
+const child = spawn(command, args, { stdio: 'inherit', detached: true });
+const kill = (signal) => { try { process.kill(-child.pid, signal); } catch {} };
+const timer = setTimeout(() => { timedOut = true; kill('SIGTERM'); setTimeout(() => kill('SIGKILL'), 2000).unref(); }, Number(ms));
+child.on('error', (e) => { clearTimeout(timer); process.stderr.write(String(e.message) + '\\n'); process.exit(${NOT_FOUND_EXIT_CODE}); });
+child.on('exit', (code, signal) => {
+  clearTimeout(timer);
+  if (timedOut) { kill('SIGKILL'); process.exit(${TIMEOUT_EXIT_CODE}); }
+  process.exit(code ?? 128 + (require('node:os').constants.signals[signal] ?? 0));
+});
+`;
+async function run(command, args, options = {}) {
+    const supervised = options.timeoutMs !== undefined;
+    const file = supervised ? process.execPath : command;
+    const argv = supervised ? ['-e', SUPERVISOR, String(options.timeoutMs), command, ...args] : [...args];
+    try {
+        const out = await getExecOutput(file, argv, {
+            silent: true,
+            ignoreReturnCode: true,
+            ...(options.input === undefined ? {} : { input: Buffer.from(options.input) }),
+            ...(options.env === undefined ? {} : { env: { ...options.env } }),
+            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        });
+        const timedOut = supervised && out.exitCode === TIMEOUT_EXIT_CODE;
+        return {
+            // A signal leaves no exit code (getExecOutput then reports null): count it as a failure.
+            code: typeof out.exitCode === 'number' ? out.exitCode : 1,
+            stdout: out.stdout,
+            stderr: timedOut ? `${out.stderr}${command}: timed out after ${options.timeoutMs} ms\n` : out.stderr,
+        };
+    }
+    catch (error) {
+        // getExecOutput throws when the executable is not on PATH or the working directory is missing.
+        return { code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${errorMessage(error)}\n` };
+    }
+}
+const files = {
+    async read(path) {
+        try {
+            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        }
+        catch {
+            return undefined;
+        }
+    },
+    async exists(path) {
+        return (await files.kind(path)) !== undefined;
+    },
+    async list(dir) {
+        try {
+            return await (0,promises_namespaceObject.readdir)(dir);
+        }
+        catch {
+            return [];
+        }
+    },
+    async kind(path) {
+        try {
+            const s = await (0,promises_namespaceObject.stat)(path);
+            if (s.isFile())
+                return 'file';
+            if (s.isDirectory())
+                return 'directory';
+            if (s.isSocket())
+                return 'socket';
+            return 'other';
+        }
+        catch {
+            return undefined;
+        }
+    },
+};
+function host() {
+    const uid = process.getuid?.() ?? -1;
+    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
+    let home = process.env['HOME'] ?? '';
+    try {
+        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
+        const info = (0,external_node_os_namespaceObject.userInfo)();
+        user = info.username;
+        home = info.homedir;
+    }
+    catch {
+        // No passwd entry for this uid (some containers): keep the environment's answer.
+    }
+    return { platform: process.platform, arch: process.arch, uid, user, home };
+}
+function realSystem() {
+    return { exec: { run }, files, env: process.env, host: host() };
+}
+
+;// CONCATENATED MODULE: ./src/steps/main.ts
+/** The main step: detect the Nix environment, report it, and save what post needs. */
+
+
+
+
+
+
+
+
+async function main_run() {
+    try {
+        const startedAt = new Date().toISOString();
+        const inputs = readInputs((name) => getInput(name));
+        const environment = await group('Detect the Nix environment', async () => {
+            const env = await detectEnvironment(realSystem());
+            logRows(environmentRows(env));
+            return env;
+        });
+        for (const [name, value] of Object.entries(environmentOutputs(environment)))
+            setOutput(name, value);
+        state_saveState(core_namespaceObject, { startedAt, environment });
+        if (inputs.jobSummary)
+            await writeSummaryTable('Nix environment', environmentRows(environment));
+    }
+    catch (error) {
+        setFailed(errorMessage(error));
+    }
 }
 
 
@@ -31612,6 +33008,36 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -31627,6 +33053,17 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /************************************************************************/

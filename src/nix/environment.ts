@@ -21,6 +21,8 @@ export interface NixStore {
   readonly socket?: string;
   /** The daemon's Nix version where it reports one. */
   readonly daemonVersion?: string;
+  /** Set when `nix store ping` failed (daemon down, socket not accessible…): Nix's error message. */
+  readonly error?: string;
 }
 
 export type DaemonManager = 'systemd' | 'launchd' | 'process' | 'none';

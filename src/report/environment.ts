@@ -8,8 +8,15 @@ const IMPLEMENTATION_NAMES = { nix: 'Nix', lix: 'Lix', determinate: 'Determinate
 export function describeNix(env: NixEnvironment): string {
   const { implementation, version, implementationVersion } = env.nix;
   const name = IMPLEMENTATION_NAMES[implementation];
-  if (implementation === 'nix') return `${name} ${version}`;
-  return implementationVersion ? `${name} ${implementationVersion} (Nix ${version})` : `${name} ${version}`;
+  // Lix has its own version line only; Determinate Nix names the upstream version it is based on.
+  if (
+    implementation === 'determinate' &&
+    implementationVersion !== undefined &&
+    implementationVersion !== version
+  ) {
+    return `${name} ${implementationVersion} (Nix ${version})`;
+  }
+  return `${name} ${implementationVersion ?? version}`;
 }
 
 export function describeDaemon(daemon: NixDaemon): string {

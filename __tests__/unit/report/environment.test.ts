@@ -13,9 +13,9 @@ describe('environment report', () => {
     expect(describeNix(sampleEnvironment)).toBe('Nix 2.8.0');
     const lix: NixEnvironment = {
       ...sampleEnvironment,
-      nix: { implementation: 'lix', version: '2.18.3', implementationVersion: '2.91.1', versionLine: '' },
+      nix: { implementation: 'lix', version: '2.91.1', implementationVersion: '2.91.1', versionLine: '' },
     };
-    expect(describeNix(lix)).toBe('Lix 2.91.1 (Nix 2.18.3)');
+    expect(describeNix(lix)).toBe('Lix 2.91.1');
     const det: NixEnvironment = {
       ...sampleEnvironment,
       nix: {
@@ -26,6 +26,11 @@ describe('environment report', () => {
       },
     };
     expect(describeNix(det)).toBe('Determinate Nix 3.6.2 (Nix 2.29.0)');
+    const oldDet: NixEnvironment = {
+      ...sampleEnvironment,
+      nix: { implementation: 'determinate', version: '2.24.10', versionLine: '' },
+    };
+    expect(describeNix(oldDet)).toBe('Determinate Nix 2.24.10');
   });
 
   it('describes every daemon manager', () => {
