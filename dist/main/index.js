@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7693);
+/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4453);
 
 await (0,_steps_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,13 +28383,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7693:
+/***/ 4453:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ main_run)
+  e: () => (/* binding */ run)
 });
 
 // NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
@@ -32564,61 +32564,90 @@ function state_isRecord(value) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/system/real.ts
-/** The real machine behind the `System` seam: @actions/exec for commands, node:fs for files. */
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/system/exec.ts
+/**
+ * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
+ * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
+ * that kills the command's whole process group.
+ */
 
 
-
-
-/** Exit code of a command that was killed because it ran longer than its timeout (as coreutils' `timeout`). */
+/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
 const TIMEOUT_EXIT_CODE = 124;
 /** Exit code of a command that could not be found or started (as a shell reports it). */
 const NOT_FOUND_EXIT_CODE = 127;
-/*
- * @actions/exec gives no handle on the child process, so a command with a timeout runs under a small
- * node supervisor (this node binary, `-e`): it starts the command in its own process group with the
- * supervisor's stdio (input and output flow straight through), kills the whole group when the time is
- * up and exits 124, exits 127 when the command cannot be started, and otherwise passes the exit code on.
- */
-const SUPERVISOR = `
-const { spawn } = require('node:child_process');
-const [ms, command, ...args] = process.argv.slice(1);
-let timedOut = false;
-const child = spawn(command, args, { stdio: 'inherit', detached: true });
-const kill = (signal) => { try { process.kill(-child.pid, signal); } catch {} };
-const timer = setTimeout(() => { timedOut = true; kill('SIGTERM'); setTimeout(() => kill('SIGKILL'), 2000).unref(); }, Number(ms));
-child.on('error', (e) => { clearTimeout(timer); process.stderr.write(String(e.message) + '\\n'); process.exit(${NOT_FOUND_EXIT_CODE}); });
-child.on('exit', (code, signal) => {
-  clearTimeout(timer);
-  if (timedOut) { kill('SIGKILL'); process.exit(${TIMEOUT_EXIT_CODE}); }
-  process.exit(code ?? 128 + (require('node:os').constants.signals[signal] ?? 0));
-});
-`;
-async function run(command, args, options = {}) {
-    const supervised = options.timeoutMs !== undefined;
-    const file = supervised ? process.execPath : command;
-    const argv = supervised ? ['-e', SUPERVISOR, String(options.timeoutMs), command, ...args] : [...args];
-    try {
-        const out = await getExecOutput(file, argv, {
-            silent: true,
-            ignoreReturnCode: true,
-            ...(options.input === undefined ? {} : { input: Buffer.from(options.input) }),
-            ...(options.env === undefined ? {} : { env: { ...options.env } }),
+/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+function runCommand(command, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
             ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Its own process group, so a timeout stops what it started too.
+            detached: options.timeoutMs !== undefined,
         });
-        const timedOut = supervised && out.exitCode === TIMEOUT_EXIT_CODE;
-        return {
-            // A signal leaves no exit code (getExecOutput then reports null): count it as a failure.
-            code: typeof out.exitCode === 'number' ? out.exitCode : 1,
-            stdout: out.stdout,
-            stderr: timedOut ? `${out.stderr}${command}: timed out after ${options.timeoutMs} ms\n` : out.stderr,
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.stdin.on('error', () => undefined); // the command may exit without reading its input
+        child.stdin.end(options.input ?? '');
+        let timedOut = false;
+        const killGroup = (signal) => {
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                // already gone
+            }
         };
-    }
-    catch (error) {
-        // getExecOutput throws when the executable is not on PATH or the working directory is missing.
-        return { code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${errorMessage(error)}\n` };
-    }
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup('SIGTERM');
+                setTimeout(() => {
+                    killGroup('SIGKILL');
+                }, KILL_GRACE_MS).unref();
+            }, options.timeoutMs);
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.on('error', (error) => {
+            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
+        });
+        child.on('close', (code, signal) => {
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(err).toString('utf8');
+            if (timedOut) {
+                killGroup('SIGKILL');
+                finish({
+                    code: TIMEOUT_EXIT_CODE,
+                    stdout,
+                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
+                });
+                return;
+            }
+            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_namespaceObject.constants.signals[signal]), stdout, stderr });
+        });
+    });
 }
+
+;// CONCATENATED MODULE: ./src/system/real.ts
+/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
+
+
+
+
 const files = {
     async read(path) {
         try {
@@ -32671,7 +32700,7 @@ function host() {
     return { platform: process.platform, arch: process.arch, uid, user, home };
 }
 function realSystem() {
-    return { exec: { run }, files, env: process.env, host: host() };
+    return { exec: { run: runCommand }, files, env: process.env, host: host() };
 }
 
 ;// CONCATENATED MODULE: ./src/steps/main.ts
@@ -32684,7 +32713,7 @@ function realSystem() {
 
 
 
-async function main_run() {
+async function run() {
     try {
         const startedAt = new Date().toISOString();
         const inputs = readInputs((name) => getInput(name));

@@ -42,7 +42,7 @@ describe('realSystem().exec', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('passes the exit code and output through the timeout supervisor', async () => {
+  it('passes the exit code and output through when a timeout is set', async () => {
     const out = await sys.exec.run('sh', ['-c', 'cat; echo e >&2; exit 5'], {
       timeoutMs: 10_000,
       input: 'in\n',
