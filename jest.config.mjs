@@ -17,7 +17,7 @@ export default {
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/testbed/global-setup.ts',
       globalTeardown: '<rootDir>/__tests__/testbed/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/__tests__/testbed/e2e-timeout.ts'],
     },
   ],
 };

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Builds one ncc bundle per entry (src/main.ts -> dist/main/index.js, src/post.ts -> dist/post/index.js).
+// Builds one ncc bundle per entry (src/main.ts, src/post.ts, src/root.ts -> dist/<entry>/index.js).
 // `--check` builds into a temporary folder and fails when dist/ differs from a fresh build.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
-const entries = ['main', 'post'];
+const entries = ['main', 'post', 'root'];
 const check = process.argv.includes('--check');
 const root = new URL('..', import.meta.url).pathname;
 const out = check ? mkdtempSync(join(tmpdir(), 'nca-dist-')) : join(root, 'dist');

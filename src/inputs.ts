@@ -1,10 +1,29 @@
 /**
  * The action's inputs, read once and validated into a typed object. Every later stage takes `Inputs`;
- * nothing else calls `core.getInput`. A bad value is an `ActionError` that names the input.
+ * nothing else calls `core.getInput`. A bad value is an `ActionError` that names the input, raised
+ * before anything is written.
  */
+import type { StoreUrl } from './config/types.js';
+import {
+  parseChoice,
+  parsePublicKeys,
+  parseStoreUrl,
+  parseStoreUrls,
+  parseToken,
+} from './config/validate.js';
 import { ActionError } from './util/errors.js';
 
+export type Tristate = 'auto' | 'true' | 'false';
+
 export interface Inputs {
+  readonly cache: StoreUrl | undefined;
+  readonly extraSubstituters: readonly StoreUrl[];
+  readonly publicKeys: readonly string[];
+  /** A static cache token (secret). */
+  readonly token: string | undefined;
+  readonly trustedUser: Tristate;
+  readonly acceptFlakeConfig: boolean;
+  readonly restoreConfig: Tristate;
   /** Write the environment and results to the job summary. */
   readonly jobSummary: boolean;
 }
@@ -23,8 +42,35 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
   throw new ActionError(`Input '${name}' must be 'true' or 'false', not '${value}'.`);
 }
 
+function tristate(name: string, raw: string): Tristate {
+  const value = raw.trim().toLowerCase();
+  if (TRUE.map((v) => v.toLowerCase()).includes(value)) return 'true';
+  if (FALSE.map((v) => v.toLowerCase()).includes(value)) return 'false';
+  return parseChoice(name, value, ['auto', 'true', 'false'] as const, 'auto');
+}
+
 export function readInputs(read: InputReader): Inputs {
+  const rawCache = read('cache').trim();
+  const cache = rawCache === '' ? undefined : parseStoreUrl('cache', rawCache);
+  const token = read('token');
+  if (token !== '' && cache === undefined) {
+    throw new ActionError(
+      `Input 'token' needs input 'cache': the token becomes the netrc entry for the cache's host.`,
+    );
+  }
+  if (token !== '' && cache?.host === undefined) {
+    throw new ActionError(
+      `Input 'token' only works with an http(s) cache; input 'cache' is ${cache?.scheme ?? ''}:// (S3 takes AWS credentials).`,
+    );
+  }
   return {
+    cache,
+    extraSubstituters: parseStoreUrls('extra-substituters', read('extra-substituters')),
+    publicKeys: parsePublicKeys('public-keys', read('public-keys')),
+    token: token === '' ? undefined : parseToken('token', token),
+    trustedUser: tristate('trusted-user', read('trusted-user')),
+    acceptFlakeConfig: parseBoolean('accept-flake-config', read('accept-flake-config'), false),
+    restoreConfig: tristate('restore-config', read('restore-config')),
     jobSummary: parseBoolean('job-summary', read('job-summary'), true),
   };
 }

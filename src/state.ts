@@ -2,15 +2,39 @@
  * Everything main hands to post, in one place. GitHub carries it through `GITHUB_STATE` (main) and
  * `STATE_*` variables (post); this module owns the key, the shape and the version of that record.
  */
+import type { FileBackup } from './config/types.js';
 import type { NixEnvironment } from './nix/environment.js';
 
 const KEY = 'nix-cache-action';
 const VERSION = 1;
 
+/** What post needs to undo the configuration step. Never holds a secret: credential files are only named. */
+export interface ConfigState {
+  /** Files as they were before main wrote them, restored byte for byte when `restore` is set. */
+  readonly backups: readonly FileBackup[];
+  /** Credentials main wrote: always removed by post (a file of ours whole; our entry in a netrc of theirs). */
+  readonly credentials: readonly CredentialRecord[];
+  /** Main restarted the daemon (daemon-read settings changed): restoring restarts it again. */
+  readonly daemonRestarted: boolean;
+  /** Restore the configuration in post (self-hosted runners, or as asked). */
+  readonly restore: boolean;
+}
+
+export interface CredentialRecord {
+  readonly path: string;
+  readonly owner: 'root' | 'user';
+  /** `file`: a netrc of ours, removed; `entry`: our machine entry in a netrc that was there before. */
+  readonly kind: 'file' | 'entry';
+  readonly machine?: string;
+  /** For `entry`: the file's mode before (written back with it). */
+  readonly mode?: number;
+}
+
 export interface MainState {
   /** When main started (ISO 8601). */
   readonly startedAt: string;
   readonly environment: NixEnvironment;
+  readonly config?: ConfigState;
 }
 
 /** `@actions/core` fits this shape; tests pass a map. */
@@ -38,7 +62,12 @@ export function loadState(store: StateStore): MainState | undefined {
   }
   if (!isRecord(parsed) || parsed.version !== VERSION) return undefined;
   if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment)) return undefined;
-  return { startedAt: parsed.startedAt, environment: parsed.environment as unknown as NixEnvironment };
+  const config = isRecord(parsed.config) ? (parsed.config as unknown as ConfigState) : undefined;
+  return {
+    startedAt: parsed.startedAt,
+    environment: parsed.environment as unknown as NixEnvironment,
+    ...(config ? { config } : {}),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

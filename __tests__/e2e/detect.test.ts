@@ -3,7 +3,7 @@
  * test bed's multi-user nix-daemon. Expected values come from outside the action (dpkg, the test bed's
  * pid file, uname), so a wrong detection fails here.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { runJob } from '../harness/job.js';
 import { renderSummary } from '../harness/render.js';
 import { type OidcServer, startOidcServer } from '../servers/oidc.js';
 import { describeE2E } from '../testbed/e2e.js';
-import { DAEMON_PID_FILE } from '../testbed/run-as.js';
+import { DAEMON_PID_FILE, testbed } from '../testbed/run-as.js';
 
 const debianNixVersion = (): string =>
   execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'nix-bin'], { encoding: 'utf8' }).split('-')[0] ?? '';
@@ -20,6 +20,11 @@ const machineSystem = (): string =>
   `${execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim().replace('arm64', 'aarch64')}-linux`;
 
 describeE2E('environment detection through the built action', () => {
+  // Each test starts from the test bed's own configuration (hosted jobs leave theirs on purpose).
+  beforeEach(async () => {
+    await testbed('up');
+  });
+
   let oidc: OidcServer;
   beforeAll(async () => {
     oidc = await startOidcServer();

@@ -3,13 +3,14 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeE2E } from '../testbed/e2e.js';
 import {
   copySampleFlake,
   DAEMON_PID_FILE,
+  DAEMON_WRAPPER,
   loginEnv,
   NIX_CONF,
   RUNNER,
@@ -189,11 +190,13 @@ describeE2E('the real-Nix test bed', () => {
     expect(after).not.toBe(before);
     const oldCmdline = await readFile(`/proc/${before}/cmdline`, 'utf8').catch(() => '');
     expect(oldCmdline).not.toContain('nix-daemon'); // gone (or a zombie, which has no cmdline)
+    // Through the test bed's wrapper, which keeps its path as argv[0] (basename nix-daemon).
     expect((await readFile(`/proc/${after}/cmdline`, 'utf8')).split('\0')).toEqual([
-      'nix-daemon',
+      DAEMON_WRAPPER,
       '--daemon',
       '',
     ]);
+    expect(await readlink(`/proc/${after}/exe`)).toMatch(/\/nix(-daemon)?$/);
     ok(await asRunner(['nix', 'store', 'ping']));
     expect((await testbed('status')).stdout).toContain(`nix-daemon ${after} `);
   });

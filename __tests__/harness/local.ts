@@ -5,17 +5,29 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { privateCache } from '../e2e/support/private-cache.js';
 import { startOidcServer } from '../servers/oidc.js';
 import { PROJECT_ROOT } from './action.js';
 import { type JobSpec, runJob } from './job.js';
 import { renderLog, renderSummary } from './render.js';
 
-const defaultJob = (idToken: JobSpec['idToken']): JobSpec => ({
+/** A demo token for the loopback cache; the job's log shows it masked. */
+const TOKEN = 'local-demo-token-5f1c9a7e';
+
+interface Defaults {
+  readonly idToken: JobSpec['idToken'];
+  readonly cache: string;
+  readonly publicKey: string;
+  /** A path only the token-protected cache holds. */
+  readonly path: string;
+}
+
+const defaultJob = (d: Defaults): JobSpec => ({
   runnerEnvironment: 'github-hosted',
-  ...(idToken ? { idToken } : {}),
+  ...(d.idToken ? { idToken: d.idToken } : {}),
   steps: [
-    { uses: '.', id: 'nix-cache' },
-    { run: 'nix --extra-experimental-features nix-command store ping' },
+    { uses: '.', id: 'nix-cache', with: { cache: d.cache, 'public-keys': d.publicKey, token: TOKEN } },
+    { run: `nix-store --realise ${d.path}  # substituted through the daemon, with its credentials` },
   ],
 });
 
@@ -29,8 +41,16 @@ async function main(): Promise<number> {
   });
   if (bed.status !== 0) return bed.status ?? 1;
   const oidc = await startOidcServer();
+  const cache = await privateCache({ tokens: [{ token: TOKEN, read: true, write: true, name: 'local' }] });
   try {
-    const job = await runJob(defaultJob({ requestUrl: oidc.requestUrl, requestToken: oidc.requestToken }));
+    const job = await runJob(
+      defaultJob({
+        idToken: { requestUrl: oidc.requestUrl, requestToken: oidc.requestToken },
+        cache: cache.cache.url,
+        publicKey: cache.key.publicKey,
+        path: cache.path,
+      }),
+    );
     try {
       console.log(`\n── Log (as GitHub shows it) ${'─'.repeat(50)}`);
       console.log(renderLog(job.log));
@@ -49,6 +69,7 @@ async function main(): Promise<number> {
       job.cleanup();
     }
   } finally {
+    await cache.close();
     await oidc.close();
   }
 }

@@ -15,6 +15,10 @@ export const SOCKET_PATH = '/nix/var/nix/daemon-socket/socket';
 export const STATE_DIR = '/run/nix-testbed';
 export const DAEMON_PID_FILE = `${STATE_DIR}/daemon.pid`;
 export const DAEMON_LOG = `${STATE_DIR}/daemon.log`;
+/** The daemon's argv[0]: a wrapper that runs nix-daemon, or fails while failing starts are asked for. */
+export const DAEMON_WRAPPER = `${STATE_DIR}/bin/nix-daemon`;
+/** How many of the next daemon starts through the wrapper fail (absent: none). */
+export const FAIL_STARTS_FILE = `${STATE_DIR}/fail-starts`;
 export const NIX_CONF = '/etc/nix/nix.conf';
 export const RUNNER = 'runner';
 export const LOGIN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -168,6 +172,25 @@ export async function testbed(cmd: TestbedCommand): Promise<RunResult> {
     throw new Error(`testbed.sh ${cmd} failed (exit ${result.code}):\n${result.stderr}${result.stdout}`);
   }
   return result;
+}
+
+/**
+ * Makes the next `n` starts of the test bed's daemon through its wrapper fail (exit 1, a line in the
+ * daemon log), one count per start; 0 cancels. Whatever restarts the daemon by its command line (the
+ * action's restart of a bare daemon) goes through the wrapper. `testbed('up')` and `restart-daemon`
+ * cancel what is left (also when the daemon is already up), so they always bring the daemon back.
+ */
+export async function failNextDaemonStarts(n: number): Promise<void> {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`failNextDaemonStarts: not a count: ${n}`);
+  const user = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+  const result = await runAs(user, ['bash', TESTBED_SCRIPT, 'fail-next-starts', String(n)], {
+    env: { ...pickDefined(process.env), PATH: `${LOGIN_PATH}:${process.env.PATH ?? ''}` },
+    cwd: '/',
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0) {
+    throw new Error(`testbed.sh fail-next-starts ${n} failed (exit ${result.code}):\n${result.stderr}`);
+  }
 }
 
 function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Real-Nix test bed for the e2e tests: Debian's nix-bin, a multi-user nix-daemon started by hand (no
 # service manager), an untrusted sudo-capable `runner` user and an offline nix.conf.
-# Usage (as root): testbed.sh up | down | status | restart-daemon
+# The daemon runs through a small wrapper ($STATE_DIR/bin/nix-daemon, its argv[0]) that can be told to
+# fail its next starts, for tests of a daemon restart that fails: `testbed.sh fail-next-starts N`.
+# Usage (as root): testbed.sh up | down | status | restart-daemon | fail-next-starts N
 set -euo pipefail
 
 readonly STATE_DIR=/run/nix-testbed
 readonly PID_FILE=$STATE_DIR/daemon.pid LOG_FILE=$STATE_DIR/daemon.log
 readonly CONF_BACKUP=$STATE_DIR/nix.conf.orig CONF_ABSENT=$STATE_DIR/nix.conf.absent
 readonly FOREIGN_NOTE=$STATE_DIR/foreign-daemons
+readonly WRAPPER=$STATE_DIR/bin/nix-daemon FAIL_STARTS=$STATE_DIR/fail-starts
 readonly CREATED_RUNNER=$STATE_DIR/created-runner ADDED_TO_GROUP=$STATE_DIR/added-runner-to-nix-users
 readonly NIX_CONF=/etc/nix/nix.conf
 readonly SOCKET_DIR=/nix/var/nix/daemon-socket
@@ -86,6 +89,43 @@ ensure_config() { # saves the original once, byte for byte; sets CONF_CHANGED=1 
   log "wrote $NIX_CONF"
 }
 
+# The daemon's argv[0]: a start fails while $FAIL_STARTS counts down (one count per start); otherwise
+# it records its pid (also when something else restarts it by its command line) and becomes nix-daemon,
+# keeping its own path as argv[0] (so /proc/PID/cmdline names the wrapper, basename still nix-daemon).
+ensure_wrapper() {
+  local real text
+  real=$(command -v nix-daemon) || die "nix-daemon is not installed"
+  # shellcheck disable=SC2016 # the wrapper's own code: expanded when it runs
+  text=$(printf '#!/bin/bash
+# Written by testbed.sh, the nix-daemon of the test bed: "testbed.sh fail-next-starts N" makes starts fail.
+set -u
+exec 9>>%q && flock 9
+n=$(cat %q 2>/dev/null || echo 0)
+if [[ $n =~ ^[0-9]+$ ]] && ((n > 0)); then
+  if ((n > 1)); then echo $((n - 1)) >%q; else rm -f %q; fi
+  echo "testbed: failing this nix-daemon start on purpose ($((n - 1)) more to fail)" >&2
+  exit 1
+fi
+exec 9>&-
+echo $$ >%q
+exec -a "$0" %q "$@"' "$FAIL_STARTS.lock" "$FAIL_STARTS" "$FAIL_STARTS" "$FAIL_STARTS" "$PID_FILE" "$real")
+  if [[ -x $WRAPPER && $(<"$WRAPPER") == "$text" ]]; then return 0; fi
+  mkdir -p "${WRAPPER%/*}"
+  printf '%s\n' "$text" >"$WRAPPER.tmp" && chmod 0755 "$WRAPPER.tmp" && mv -f "$WRAPPER.tmp" "$WRAPPER"
+}
+
+set_fail_starts() { # count: the next starts through the wrapper that fail (0: none)
+  (
+    flock 9
+    if (($1 == 0)); then rm -f "$FAIL_STARTS"; else printf '%s\n' "$1" >"$FAIL_STARTS"; fi
+  ) 9>>"$FAIL_STARTS.lock"
+}
+
+cancel_fail_starts() { # what a test asked for and did not use must not fail a later start
+  if [[ -s $FAIL_STARTS ]]; then log "cancelling the failing starts asked for ($(<"$FAIL_STARTS") left)"; fi
+  set_fail_starts 0
+}
+
 # --- nix-daemon processes, found through /proc -----------------------------------------------------
 
 is_nix_daemon() { # pid: a live `nix-daemon …` or `nix daemon …` process (zombies have no cmdline)
@@ -123,6 +163,12 @@ workers_of() { # listener pid
 recorded_pid() { # the daemon this test bed started, if it is still alive
   local pid
   pid=$(cat "$PID_FILE" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && is_nix_daemon "$pid" && echo "$pid"
+}
+
+through_wrapper() { # pid: started through the current wrapper (argv[0])
+  local argv=()
+  mapfile -d '' -t argv 2>/dev/null <"/proc/$1/cmdline" || return 1
+  [[ ${argv[0]:-} == "$WRAPPER" ]]
 }
 
 socket_answers() { # as the untrusted runner user, through the socket
@@ -172,10 +218,12 @@ stop_daemons() {
 
 start_daemon() {
   local pid deadline=$((SECONDS + SOCKET_WAIT_S))
+  ensure_wrapper
+  cancel_fail_starts
   printf -- '--- %s starting nix-daemon --daemon\n' "$(date -u +%FT%TZ)" >>"$LOG_FILE"
   # Clean environment, cwd /, own session: what a service manager would give it.
   (cd / && exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 \
-    setsid nix-daemon --daemon </dev/null >>"$LOG_FILE" 2>&1) &
+    setsid "$WRAPPER" --daemon </dev/null >>"$LOG_FILE" 2>&1) &
   pid=$!
   echo "$pid" >"$PID_FILE"
   while ((SECONDS < deadline)); do
@@ -188,6 +236,15 @@ start_daemon() {
   exit 1
 }
 
+# What a job on a hosted runner leaves behind on purpose (the action skips restoring there) must not
+# leak into the next test: the runner's own nix.conf, credentials, and the narinfo caches of root (the
+# daemon) and runner, which would remember answers of loopback caches that are gone.
+clear_job_leftovers() {
+  local home
+  home=$(getent passwd "$RUNNER" | cut -d: -f6)
+  rm -rf "${home:?}/.config/nix" "${home:?}/.cache/nix" /root/.cache/nix "${NIX_CONF%/*}/nix-cache-action"
+}
+
 # --- subcommands -----------------------------------------------------------------------------------
 
 cmd_up() {
@@ -195,10 +252,12 @@ cmd_up() {
   ensure_packages
   ensure_users
   ensure_config
+  clear_job_leftovers
+  cancel_fail_starts
   local ours
   ours=$(recorded_pid || true)
   if [[ -n $ours && $CONF_CHANGED -eq 0 && " $(daemon_listeners | tr '\n' ' ') " == *" $ours "* ]] &&
-    socket_answers; then
+    through_wrapper "$ours" && socket_answers; then
     log "already up (nix-daemon $ours)"
     return 0
   fi
@@ -257,7 +316,17 @@ cmd_restart_daemon() {
   start_daemon
 }
 
+cmd_fail_next_starts() {
+  need_root fail-next-starts
+  [[ -d $STATE_DIR ]] || die "the test bed is not up (run 'up' first)"
+  [[ ${1:-} =~ ^[0-9]+$ ]] || die "usage: $0 fail-next-starts N (N >= 0; 0 cancels)"
+  ensure_wrapper
+  set_fail_starts "$((10#$1))"
+  log "the next $((10#$1)) start(s) of nix-daemon through $WRAPPER will fail"
+}
+
 case ${1:-} in
 up | down | status | restart-daemon) "cmd_${1//-/_}" ;;
-*) echo "usage: $0 up|down|status|restart-daemon" >&2 && exit 2 ;;
+fail-next-starts) cmd_fail_next_starts "${2:-}" ;;
+*) echo "usage: $0 up|down|status|restart-daemon|fail-next-starts N" >&2 && exit 2 ;;
 esac

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1970);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(434);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1970:
+/***/ 434:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31385,6 +31385,1202 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/system/root-files.ts
+/** Files as root sees them, with node:fs: read, stat, atomic write, remove. Used in-process and by the root helper. */
+
+
+
+const errorCode = (error) => typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+const missing = (error) => {
+    const code = errorCode(error);
+    return code === 'ENOENT' || code === 'ENOTDIR';
+};
+async function readRootFile(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (missing(error))
+            return undefined;
+        throw error;
+    }
+}
+async function statRootFile(path) {
+    let link;
+    try {
+        link = await (0,promises_namespaceObject.lstat)(path);
+    }
+    catch (error) {
+        if (missing(error))
+            return undefined;
+        throw error;
+    }
+    if (!link.isSymbolicLink())
+        return { mode: link.mode & 0o7777, uid: link.uid, gid: link.gid };
+    const symlinkTarget = await (0,promises_namespaceObject.readlink)(path);
+    // A dangling link: the link's own owner, mode 0.
+    const target = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
+    return {
+        mode: target ? target.mode & 0o7777 : 0,
+        uid: target?.uid ?? link.uid,
+        gid: target?.gid ?? link.gid,
+        symlinkTarget,
+    };
+}
+/**
+ * Temporary file beside the target (created 0600, so a secret is never readable by others on the
+ * way), write, fsync, chmod, chown, rename over the target, fsync the directory.
+ */
+async function writeFileAtomic(path, content, mode, options) {
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+        throw new Error(`invalid file mode ${mode}`);
+    const dir = (0,external_node_path_namespaceObject.dirname)(path);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true, mode: options.dirMode ?? 0o755 });
+    const tmp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.nca-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    const handle = await (0,promises_namespaceObject.open)(tmp, 'wx', 0o600);
+    try {
+        try {
+            await handle.writeFile(content);
+            await handle.sync();
+            await handle.chmod(mode);
+            if (options.owner)
+                await handle.chown(options.owner.uid, options.owner.gid);
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_namespaceObject.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
+    const dirHandle = await (0,promises_namespaceObject.open)(dir, 'r').catch(() => undefined);
+    if (dirHandle) {
+        // Durability of the rename; not every file system supports fsync on a directory.
+        await dirHandle.sync().catch(() => undefined);
+        await dirHandle.close();
+    }
+}
+function writeRootFile(path, content, mode) {
+    return writeFileAtomic(path, content, mode, { owner: { uid: 0, gid: 0 } });
+}
+async function removeRootFile(path) {
+    try {
+        await (0,promises_namespaceObject.unlink)(path);
+    }
+    catch (error) {
+        if (!missing(error))
+            throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/errors.ts
+/** The one place that turns a thrown `unknown` into a message. */
+function errors_errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/** An error whose message is meant for the user as it stands: what went wrong and what to do next. */
+class errors_ActionError extends Error {
+    name = 'ActionError';
+}
+
+;// CONCATENATED MODULE: ./src/config/files.ts
+
+
+/** The job user's files, with their own permissions (directories created 0700). */
+const userFiles = {
+    read: readRootFile,
+    stat: statRootFile,
+    write: (path, content, mode) => writeFileAtomic(path, content, mode, { owner: undefined, dirMode: 0o700 }),
+    remove: removeRootFile,
+};
+function files_ownedFiles(root) {
+    const asRoot = (path) => {
+        if (root === undefined) {
+            throw new errors_ActionError(`Writing ${path} needs root: run the job as root or give its user passwordless sudo.`);
+        }
+        return root;
+    };
+    return {
+        read: (owner, path) => (owner === 'root' && root ? root.readFile(path) : userFiles.read(path)),
+        stat: (owner, path) => (owner === 'root' && root ? root.statFile(path) : userFiles.stat(path)),
+        write: (owner, path, content, mode) => owner === 'root' ? asRoot(path).writeFile(path, content, mode) : userFiles.write(path, content, mode),
+        remove: (owner, path) => (owner === 'root' ? asRoot(path).removeFile(path) : userFiles.remove(path)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/text.ts
+/**
+ * Character checks shared by the validators, the nix.conf writer and the netrc writer. Messages built
+ * from these name the character and its position, never the value around it (it may be a secret).
+ */
+const NAMES = {
+    ' ': 'a space',
+    '\t': 'a tab',
+    '\n': 'a newline',
+    '\r': 'a carriage return',
+    '\0': 'a NUL character',
+    '\v': 'a vertical tab',
+    '\f': 'a form feed',
+};
+/** A name for one character that does not reveal a secret's content (letters are never named). */
+function describeChar(ch) {
+    const named = NAMES[ch];
+    if (named !== undefined)
+        return named;
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f)
+        return `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+    if (code > 0x7e)
+        return code === 0xa0 || code === 0x3000 || code === 0x2028 ? 'a space' : 'a non-ASCII character';
+    return `'${ch}'`;
+}
+/** The first character that breaks `rules`: control characters and newlines always do. */
+function text_findUnsafeChar(value, rules = {}) {
+    let position = 0;
+    for (const ch of value) {
+        position += 1;
+        const code = ch.codePointAt(0) ?? 0;
+        let bad;
+        if (ch === ' ' || ch === '\t')
+            bad = rules.allowSpace !== true;
+        else if (code < 0x20 || code === 0x7f)
+            bad = true;
+        else if (ch === '#')
+            bad = rules.allowHash !== true;
+        else if (code > 0x7e)
+            bad = rules.allowNonAscii !== true || /\s/u.test(ch);
+        else
+            bad = false;
+        if (bad)
+            return { position, what: describeChar(ch) };
+    }
+    return undefined;
+}
+/** "1st", "2nd", "3rd", "4th"… for naming an entry in a list input. */
+function ordinal(n) {
+    const tens = n % 100;
+    if (tens >= 11 && tens <= 13)
+        return `${n}th`;
+    switch (n % 10) {
+        case 1:
+            return `${n}st`;
+        case 2:
+            return `${n}nd`;
+        case 3:
+            return `${n}rd`;
+        default:
+            return `${n}th`;
+    }
+}
+/** Splits a list input on any whitespace (newlines included); empty items are dropped. */
+function splitList(value) {
+    return value.split(/\s+/u).filter((item) => item !== '');
+}
+
+;// CONCATENATED MODULE: ./src/config/netrc.ts
+/**
+ * netrc files as curl (and so Nix) reads them: words separated by any whitespace, `machine NAME`,
+ * `default`, then `login`, `password`, `account` with a value each; `macdef NAME` starts a macro whose
+ * body runs to the next blank line; a line whose first word starts with `#` is a comment. Messages
+ * never include a login, password or account.
+ */
+
+/** The entries in file order. Throws on words curl would not understand (never quoting them). */
+function parseNetrc(text) {
+    const entries = [];
+    let current;
+    let expect;
+    let inMacro = false;
+    const lines = text.split('\n');
+    lines.forEach((line, index) => {
+        if (inMacro) {
+            if (line.trim() === '')
+                inMacro = false;
+            return;
+        }
+        const words = line.split(/\s+/u).filter((w) => w !== '');
+        if (words[0]?.startsWith('#') === true)
+            return;
+        for (const word of words) {
+            if (expect !== undefined) {
+                const field = expect;
+                expect = undefined;
+                if (field === 'macdef') {
+                    inMacro = true; // the body starts on the next line; the rest of this line is ignored
+                    break;
+                }
+                if (field === 'machine') {
+                    current = { machine: word };
+                    entries.push(current);
+                }
+                else if (current !== undefined) {
+                    current[field] = word;
+                }
+                continue;
+            }
+            switch (word) {
+                case 'machine':
+                case 'macdef':
+                    expect = word;
+                    break;
+                case 'default':
+                    current = { machine: undefined };
+                    entries.push(current);
+                    break;
+                case 'login':
+                case 'password':
+                case 'account':
+                    if (current === undefined) {
+                        throw new Error(`netrc line ${index + 1}: '${word}' comes before any 'machine' or 'default'`);
+                    }
+                    expect = word;
+                    break;
+                default:
+                    throw new Error(`netrc line ${index + 1}: an unexpected word where 'machine', 'default', 'login', 'password', 'account' or 'macdef' should be`);
+            }
+        }
+    });
+    if (expect !== undefined && expect !== 'macdef')
+        throw new Error(`netrc ends after '${expect}' without its value`);
+    return entries.map(freeze);
+}
+function freeze(d) {
+    return {
+        machine: d.machine,
+        ...(d.login === undefined ? {} : { login: d.login }),
+        ...(d.password === undefined ? {} : { password: d.password }),
+        ...(d.account === undefined ? {} : { account: d.account }),
+    };
+}
+function checkValue(entry, what, value) {
+    const subject = entry.machine === undefined ? 'the default netrc entry' : `the netrc entry for a machine`;
+    if (value === '')
+        throw new Error(`${subject}: the ${what} is empty`);
+    const bad = text_findUnsafeChar(value, { allowHash: true, allowNonAscii: true });
+    if (bad !== undefined)
+        throw new Error(`${subject}: the ${what} contains ${bad.what} at position ${bad.position}`);
+}
+function renderEntry(entry) {
+    const words = [];
+    if (entry.machine === undefined) {
+        words.push('default');
+    }
+    else {
+        checkValue(entry, 'machine name', entry.machine);
+        words.push('machine', entry.machine);
+    }
+    for (const field of ['login', 'password', 'account']) {
+        const value = entry[field];
+        if (value === undefined)
+            continue;
+        checkValue(entry, field, value);
+        words.push(field, value);
+    }
+    return `${words.join(' ')}\n`;
+}
+/** One line per entry (`machine H login L password P`), `default` entries last (curl stops at one). */
+function renderNetrc(entries) {
+    const machines = entries.filter((e) => e.machine !== undefined);
+    const defaults = entries.filter((e) => e.machine === undefined);
+    return [...machines, ...defaults].map(renderEntry).join('');
+}
+/** curl compares netrc machine names with host names case-insensitively. */
+function sameMachine(a, b) {
+    return a === undefined || b === undefined ? a === b : a.toLowerCase() === b.toLowerCase();
+}
+/**
+ * The netrc text with `entry` in place of any entry for the same machine (where the first one was), or
+ * added before the `default` entry; every other entry kept as it was.
+ */
+function netrc_mergeNetrc(existing, entry) {
+    renderEntry(entry); // validates before anything else happens
+    const entries = existing === undefined ? [] : parseNetrc(existing);
+    const first = entries.findIndex((e) => sameMachine(e.machine, entry.machine));
+    const others = entries.filter((e) => !sameMachine(e.machine, entry.machine));
+    // No entry for the machine comes before `first`, so it is also ours' index among the others.
+    const at = first === -1 ? others.length : first;
+    return renderNetrc([...others.slice(0, at), entry, ...others.slice(at)]);
+}
+/** The netrc text without the entries of `machine` ('' when nothing is left). */
+function removeMachine(text, machine) {
+    return renderNetrc(parseNetrc(text).filter((e) => !sameMachine(e.machine, machine)));
+}
+
+;// CONCATENATED MODULE: ./src/config/restore.ts
+
+/** Removes every credential main wrote: our netrc files whole, our entry from a netrc that was there. */
+async function removeCredentials(files, credentials) {
+    for (const c of credentials) {
+        if (c.kind === 'file' || c.machine === undefined) {
+            await files.remove(c.owner, c.path);
+            continue;
+        }
+        const text = await files.read(c.owner, c.path);
+        if (text !== undefined)
+            await files.write(c.owner, c.path, removeMachine(text, c.machine), c.mode ?? 0o600);
+    }
+}
+/** Writes every file back as it was (or removes it when it did not exist), then removes credentials. */
+async function restore_restoreBackups(files, backups, credentials) {
+    // Last written first, so a file backed up twice ends as it was first.
+    for (const b of [...backups].reverse()) {
+        if (b.previous === undefined)
+            await files.remove(b.owner, b.path);
+        else
+            await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+    }
+    await removeCredentials(files, credentials);
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/systemd.ts
+/**
+ * The units asked about. Upstream and Determinate both name the service nix-daemon.service (Determinate's
+ * runs determinate-nixd, which runs Nix's daemon); both ship nix-daemon.socket for socket activation,
+ * Determinate adds determinate-nixd.socket. determinate-nixd.service covers setups that run nixd under
+ * its own name.
+ */
+const SYSTEMD_UNITS = [
+    'nix-daemon.service',
+    'nix-daemon.socket',
+    'determinate-nixd.service',
+    'determinate-nixd.socket',
+];
+const SYSTEMD_PROPERTIES = [
+    'Id',
+    'LoadState',
+    'ActiveState',
+    'SubState',
+    'MainPID',
+    'FragmentPath',
+    'ExecStart',
+];
+/** The marker that systemd is PID 1 (sd_booted): unit files on disk alone mean nothing. */
+const SYSTEMD_RUNNING_MARKER = '/run/systemd/system';
+function systemctlShowArgs() {
+    return ['show', `--property=${SYSTEMD_PROPERTIES.join(',')}`, ...SYSTEMD_UNITS];
+}
+/**
+ * `ExecStart={ path=/usr/bin/nix-daemon ; argv[]=nix-daemon --daemon ; ignore_errors=no ; … }`. The
+ * path is what runs (argv[0] may differ: `ExecStart=@/usr/bin/nix-daemon nix-daemon --daemon`).
+ * systemd joins argv with spaces, so arguments containing spaces cannot be told apart.
+ */
+function parseExecStart(value) {
+    const path = /\{ path=([^ ;]+)/.exec(value)?.[1];
+    const argv = /argv\[\]=(.*?)(?: ;|\s*\}|$)/.exec(value)?.[1]?.trim().split(/\s+/);
+    if (path === undefined)
+        return argv;
+    return [path, ...(argv?.slice(1) ?? [])];
+}
+/** One block per unit, blocks separated by an empty line, `Key=Value` lines in systemd's own order. */
+function parseSystemctlShow(text) {
+    const units = [];
+    for (const block of text.split(/\n\s*\n/)) {
+        const props = new Map();
+        for (const line of block.split('\n')) {
+            const eq = line.indexOf('=');
+            if (eq > 0)
+                props.set(line.slice(0, eq), line.slice(eq + 1));
+        }
+        const id = props.get('Id');
+        if (!id)
+            continue;
+        const pid = Number(props.get('MainPID') ?? '0');
+        const fragmentPath = props.get('FragmentPath');
+        const command = props.get('ExecStart') ? parseExecStart(props.get('ExecStart') ?? '') : undefined;
+        units.push({
+            id,
+            loadState: props.get('LoadState') ?? '',
+            activeState: props.get('ActiveState') ?? '',
+            subState: props.get('SubState') ?? '',
+            ...(Number.isInteger(pid) && pid > 0 ? { mainPid: pid } : {}),
+            ...(fragmentPath ? { fragmentPath } : {}),
+            ...(command && command.length > 0 ? { command } : {}),
+        });
+    }
+    return units;
+}
+const isDeterminateCommand = (command) => command?.some((part) => /(?:^|\/)determinate-nixd$/.test(part)) ?? false;
+/** The daemon's unit: the first loaded service of the two names; undefined when systemd has none. */
+function systemdDaemon(units) {
+    const byId = new Map(units.map((u) => [u.id, u]));
+    const loaded = (id) => {
+        const unit = byId.get(id);
+        return unit?.loadState === 'loaded' ? unit : undefined;
+    };
+    const service = loaded('nix-daemon.service') ?? loaded('determinate-nixd.service');
+    if (!service)
+        return undefined;
+    const socket = service.id === 'nix-daemon.service' ? loaded('nix-daemon.socket') : loaded('determinate-nixd.socket');
+    return {
+        daemon: {
+            manager: 'systemd',
+            unit: service.id,
+            ...(service.activeState === 'active' && service.mainPid !== undefined ? { pid: service.mainPid } : {}),
+            ...(service.command ? { command: service.command } : {}),
+            determinate: service.id.startsWith('determinate-') || isDeterminateCommand(service.command),
+        },
+        serving: service.activeState === 'active' || socket?.activeState === 'active',
+    };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/nix/detect/processes.ts
+const PS_ARGS = ['-axo', 'pid=,ppid=,uid=,command='];
+/**
+ * `/proc/PID/cmdline`: argv, NUL-separated and NUL-terminated. A process that rewrote its title leaves
+ * NUL padding behind (Nix 2.8's per-connection worker shows as "nix-daemon\0<client pid>\0\0\0\0").
+ */
+function parseCmdline(raw) {
+    const parts = raw.split('\0');
+    while (parts.length > 0 && parts[parts.length - 1] === '')
+        parts.pop();
+    return parts;
+}
+/** `/proc/PID/stat`: "pid (comm) state ppid …"; comm may hold spaces and parentheses. */
+function parseStatPpid(stat) {
+    const fields = stat
+        .slice(stat.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/);
+    const ppid = Number(fields[1]);
+    return Number.isInteger(ppid) && fields[1] !== undefined ? ppid : undefined;
+}
+/** `ps -axo pid=,ppid=,uid=,command=`: argv is the command split on spaces (ps joins it so). */
+function parsePs(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+(.*)$/.exec(line);
+        if (m?.[3] === undefined)
+            continue;
+        out.push({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[3].trim().split(/\s+/) });
+    }
+    return out;
+}
+const basename = (path) => path.slice(path.lastIndexOf('/') + 1);
+/**
+ * A Nix daemon's command line: `nix-daemon …` or `nix daemon …` (argv[0] may be a full path), or
+ * Determinate's `determinate-nixd … daemon`, which runs Nix's daemon as its child.
+ */
+function isDaemonArgv(argv) {
+    const name = basename(argv[0] ?? '');
+    if (name === 'nix-daemon')
+        return true;
+    if (name === 'nix')
+        return argv[1] === 'daemon';
+    return name === 'determinate-nixd' && argv.includes('daemon');
+}
+function isDeterminateArgv(argv) {
+    return basename(argv[0] ?? '') === 'determinate-nixd';
+}
+/**
+ * The daemon to manage: daemon processes whose parent is not one too. The daemon forks a child per
+ * connection that keeps the parent's command line; Determinate's nixd runs Nix's daemon as a child.
+ * Of several independent daemons the oldest (lowest pid) is taken.
+ */
+function pickDaemonProcess(processes) {
+    const daemons = processes.filter((p) => isDaemonArgv(p.argv));
+    const pids = new Set(daemons.map((p) => p.pid));
+    const top = daemons.filter((p) => !pids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
+    return top[0];
+}
+function processDaemon(process) {
+    if (!process)
+        return { manager: 'none', determinate: false };
+    return {
+        manager: 'process',
+        pid: process.pid,
+        command: [...process.argv],
+        determinate: isDeterminateArgv(process.argv),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/system/proc.ts
+/** Reading a process from /proc (Linux): what it takes to start it again. Parsers pure; readers use node:fs. */
+
+
+
+
+/** What `execvp` searches when PATH is unset. */
+const DEFAULT_PATH = '/bin:/usr/bin';
+/** `/proc/PID/stat`: "pid (comm) state ppid pgrp session … starttime(22) …"; comm may hold spaces and ")". */
+function parseProcStat(text) {
+    const fields = text
+        .slice(text.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/);
+    const [state, ppid, , sid] = fields;
+    const starttime = fields[19];
+    if (state === undefined || starttime === undefined || !/^\d+$/.test(starttime))
+        return undefined;
+    return { state, ppid: Number(ppid), sid: Number(sid), starttime };
+}
+/** `/proc/PID/environ`: NUL-separated NAME=value; the first of a repeated name wins, as getenv does. */
+function parseEnviron(text) {
+    const env = {};
+    for (const entry of text.split('\0')) {
+        const eq = entry.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const name = entry.slice(0, eq);
+        if (!Object.hasOwn(env, name))
+            env[name] = entry.slice(eq + 1);
+    }
+    return env;
+}
+/**
+ * The file argv[0] names, as the shell would find it for that process: absolute as is, relative to
+ * the process's cwd when it has a slash, else the first executable file on the process's PATH.
+ */
+async function resolveExecutable(argv0, path, cwd, isExecutable) {
+    if (argv0 === '')
+        return undefined;
+    if (argv0.includes('/')) {
+        if (!(0,external_node_path_namespaceObject.isAbsolute)(argv0) && cwd === undefined)
+            return undefined;
+        const file = (0,external_node_path_namespaceObject.isAbsolute)(argv0) ? argv0 : (0,external_node_path_namespaceObject.resolve)(cwd ?? '/', argv0);
+        return (await isExecutable(file)) ? file : undefined;
+    }
+    for (const dir of (path ?? DEFAULT_PATH).split(':')) {
+        const file = (0,external_node_path_namespaceObject.resolve)(cwd ?? '/', dir || '.', argv0);
+        if (await isExecutable(file))
+            return file;
+    }
+    return undefined;
+}
+async function isExecutableFile(file) {
+    try {
+        await (0,promises_namespaceObject.access)(file, external_node_fs_namespaceObject.constants.X_OK);
+        return (await (0,promises_namespaceObject.stat)(file)).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+const readText = (path) => (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
+const proc_link = (path) => (0,promises_namespaceObject.readlink)(path).catch(() => undefined);
+async function readProcStat(pid) {
+    const text = await readText(`/proc/${pid}/stat`);
+    return text === undefined ? undefined : parseProcStat(text);
+}
+/** Gone: no such pid, a zombie (this process may never be reaped), or a later process with the pid. */
+async function isGone(pid, starttime) {
+    const now = await readProcStat(pid);
+    return now === undefined || now.state === 'Z' || now.state === 'X' || now.starttime !== starttime;
+}
+async function logFile(pid, fd) {
+    const target = await proc_link(`/proc/${pid}/fd/${fd}`);
+    if (target === undefined || !target.startsWith('/') || target.endsWith(' (deleted)'))
+        return undefined;
+    const s = await (0,promises_namespaceObject.stat)(target).catch(() => undefined);
+    return s?.isFile() ? target : undefined;
+}
+/** A running process and how to start it again; undefined when it is gone (or a zombie). Throws when it cannot be read. */
+async function inspectProcess(pid) {
+    const procStat = await readProcStat(pid);
+    if (!procStat || procStat.state === 'Z' || procStat.state === 'X')
+        return undefined;
+    const cmdline = await readText(`/proc/${pid}/cmdline`);
+    const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
+    const argv0 = argv[0];
+    if (argv0 === undefined)
+        throw new Error(`process ${pid} has no command line (a kernel thread?)`);
+    const environ = await readText(`/proc/${pid}/environ`);
+    if (environ === undefined) {
+        throw new Error(`cannot read the environment of process ${pid} (/proc/${pid}/environ): not root?`);
+    }
+    const env = parseEnviron(environ);
+    const cwd = await proc_link(`/proc/${pid}/cwd`);
+    let executable = await resolveExecutable(argv0, env['PATH'], cwd, isExecutableFile);
+    if (executable === undefined) {
+        const exe = await proc_link(`/proc/${pid}/exe`);
+        if (exe !== undefined && (await isExecutableFile(exe)))
+            executable = exe;
+    }
+    if (executable === undefined) {
+        throw new Error(`cannot find the executable of process ${pid} (argv[0] ${argv0}, PATH ${env['PATH'] ?? 'unset'}); not stopping it`);
+    }
+    const [stdout, stderr] = await Promise.all([logFile(pid, 1), logFile(pid, 2)]);
+    return {
+        starttime: procStat.starttime,
+        launch: {
+            executable,
+            argv,
+            env,
+            ...(stdout === undefined ? {} : { stdout }),
+            ...(stderr === undefined ? {} : { stderr }),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/launchd.ts
+/** Upstream's job, then Determinate's (its plist runs `/usr/local/bin/determinate-nixd daemon`). */
+const LAUNCHD_LABELS = ['org.nixos.nix-daemon', 'systems.determinate.nix-daemon'];
+/**
+ * Parses the service dump: `system/<label> = {`, then tab-indented `key = value` lines with nested
+ * `name = {` … `}` blocks. Only top-level keys and the `arguments` block are read (nested blocks such
+ * as sockets or endpoints have their own `state`). Undefined for "Could not find service …".
+ */
+function parseLaunchctlPrint(text) {
+    const header = /^\S*?([^/\s]+) = \{\s*$/m.exec(text);
+    if (!header?.[1])
+        return undefined;
+    const top = new Map();
+    const args = [];
+    let depth = 0;
+    let block;
+    for (const raw of text.slice(header.index).split('\n')) {
+        const line = raw.trim();
+        if (line.endsWith('{')) {
+            depth++;
+            if (depth === 2)
+                block = /^(.*?) = \{$/.exec(line)?.[1];
+            continue;
+        }
+        if (line === '}') {
+            depth--;
+            if (depth < 2)
+                block = undefined;
+            if (depth <= 0)
+                break;
+            continue;
+        }
+        if (depth === 1) {
+            const kv = /^(.+?) = (.*)$/.exec(line);
+            if (kv?.[1] !== undefined && !top.has(kv[1]))
+                top.set(kv[1], kv[2] ?? '');
+        }
+        else if (depth === 2 && block === 'arguments' && line !== '') {
+            args.push(line);
+        }
+    }
+    const pid = Number(top.get('pid'));
+    const path = top.get('path');
+    const program = top.get('program');
+    return {
+        label: header[1],
+        state: top.get('state') ?? '',
+        ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
+        ...(path ? { path } : {}),
+        ...(program ? { program } : {}),
+        arguments: args,
+    };
+}
+/** The daemon's job: the running one of the two, else the first that exists; undefined without any. */
+function launchdDaemon(jobs) {
+    const present = jobs.filter((j) => j !== undefined);
+    const job = present.find((j) => j.state === 'running') ?? present[0];
+    if (!job)
+        return undefined;
+    const command = job.arguments.length > 0 ? job.arguments : job.program ? [job.program] : undefined;
+    const determinate = job.label.startsWith('systems.determinate.') ||
+        (command?.some((part) => /(?:^|\/)determinate-nixd\b/.test(part)) ?? false);
+    return {
+        manager: 'launchd',
+        unit: job.label,
+        ...(job.state === 'running' && job.pid !== undefined ? { pid: job.pid } : {}),
+        ...(command ? { command } : {}),
+        determinate,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/daemon/commands.ts
+
+
+const DEFAULT_SYSTEMD_UNIT = 'nix-daemon.service';
+const DEFAULT_LAUNCHD_LABEL = 'org.nixos.nix-daemon';
+const systemctlRestartArgs = (unit) => ['restart', unit];
+const systemctlStartArgs = (units) => ['start', ...units];
+const systemctlDaemonReloadArgs = () => ['daemon-reload'];
+const systemctlStatusArgs = (unit) => [
+    'status',
+    '--no-pager',
+    '--full',
+    '--lines=20',
+    unit,
+];
+/** `kickstart -k`: kill the running instance and start it again, with the job definition as loaded. */
+const launchctlKickstartArgs = (label) => ['kickstart', '-k', `system/${label}`];
+const launchctlPrintArgs = (label) => ['print', `system/${label}`];
+/**
+ * The socket units that let clients reach the service: upstream's nix-daemon.socket, and for
+ * Determinate its determinate-nixd.socket too.
+ */
+function socketUnitsFor(daemon) {
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    if (unit === 'determinate-nixd.service')
+        return ['determinate-nixd.socket'];
+    return daemon.determinate ? ['nix-daemon.socket', 'determinate-nixd.socket'] : ['nix-daemon.socket'];
+}
+/** Of `socketUnitsFor`, those `systemctl show` reports loaded but not active (to start). */
+function inactiveSockets(showText, daemon) {
+    const wanted = new Set(socketUnitsFor(daemon));
+    return parseSystemctlShow(showText)
+        .filter((u) => wanted.has(u.id) && u.loadState === 'loaded' && u.activeState !== 'active')
+        .map((u) => u.id);
+}
+/** The daemon after a systemd restart: its unit as `systemctl show` reports it now (MainPID). */
+function systemdAfterRestart(showText, before) {
+    const unit = before.unit ?? DEFAULT_SYSTEMD_UNIT;
+    // Only this service (and the sockets): systemdDaemon would otherwise prefer nix-daemon.service.
+    const units = parseSystemctlShow(showText).filter((u) => u.id === unit || u.id.endsWith('.socket'));
+    const verdict = systemdDaemon(units);
+    if (verdict?.daemon.unit !== unit)
+        return withoutPid(before);
+    return { ...verdict.daemon, determinate: before.determinate || verdict.daemon.determinate };
+}
+/** The daemon after a launchd restart: `launchctl print` of its job (`pid =`). */
+function launchdAfterRestart(printText, before) {
+    const job = launchdDaemon([parseLaunchctlPrint(printText)]);
+    if (job?.unit !== (before.unit ?? DEFAULT_LAUNCHD_LABEL))
+        return withoutPid(before);
+    return { ...job, determinate: before.determinate || job.determinate };
+}
+function withoutPid(daemon) {
+    const { pid: _pid, ...rest } = daemon;
+    return rest;
+}
+/** The lines of `launchctl print` worth showing when a job does not come back. */
+function launchdSummary(printText) {
+    const keep = /^\s*(state|pid|last exit code|last exit reason|stdout path|stderr path|job state) = /;
+    return printText
+        .split('\n')
+        .filter((line) => keep.test(line) && /^\t[^\t]/.test(line))
+        .map((line) => line.trim())
+        .join('\n');
+}
+/** Where a launchd job writes its errors (`stderr path = …`), for the message. */
+function launchdLog(printText) {
+    return /^\tstderr path = (.+)$/m.exec(printText)?.[1]?.trim();
+}
+/** How the message names the daemon. */
+function describeDaemon(daemon) {
+    const name = daemon.determinate ? "Determinate Nix's daemon" : 'the Nix daemon';
+    switch (daemon.manager) {
+        case 'systemd':
+            return `${name} (systemd unit ${daemon.unit ?? DEFAULT_SYSTEMD_UNIT})`;
+        case 'launchd':
+            return `${name} (launchd job system/${daemon.unit ?? DEFAULT_LAUNCHD_LABEL})`;
+        case 'process':
+            return `${name} (bare root process${daemon.pid === undefined ? '' : ` ${daemon.pid}`}${daemon.command ? `: ${daemon.command.join(' ')}` : ''})`;
+        case 'none':
+            return 'no daemon';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/store.ts
+
+/**
+ * The commands that describe the store, best first: `nix store info` (2.19+, `store ping` is an alias
+ * there), `--json` where it exists (2.14+; Lix has it), and the plain `nix store ping` every version
+ * since 2.4 knows. Plain output goes to stderr.
+ */
+function pingCandidates(install) {
+    const plain = ['store', 'ping'];
+    const json = ['store', 'ping', '--json'];
+    if (install.implementation === 'lix')
+        return [json, plain];
+    if (versionAtLeast(install.version, '2.19'))
+        return [['store', 'info', '--json'], json, plain];
+    if (versionAtLeast(install.version, '2.14'))
+        return [json, plain];
+    return [plain];
+}
+function trustedValue(value) {
+    if (value === true || value === 1 || value === '1' || value === 'true')
+        return true;
+    if (value === false || value === 0 || value === '0' || value === 'false')
+        return false;
+    return undefined;
+}
+/** `{"url":"daemon","version":"2.24.10","trusted":1}` (trusted is 0/1 up to 2.2x, a boolean after). */
+function parsePingJson(text) {
+    let data;
+    try {
+        data = JSON.parse(text.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+        return undefined;
+    const record = data;
+    const url = record['url'];
+    const version = record['version'];
+    const trusted = trustedValue(record['trusted']);
+    return {
+        ...(typeof url === 'string' ? { url } : {}),
+        ...(typeof version === 'string' ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** "Store URL: daemon" / "Version: 2.20.4" / "Trusted: 1" lines, on stderr (they are notices). */
+function parsePingText(text) {
+    const field = (name) => new RegExp(`^${name}: *(.*?)\\s*$`, 'm').exec(text)?.[1] ?? undefined;
+    const url = field('Store URL');
+    const version = field('Version');
+    const trusted = trustedValue(field('Trusted'));
+    return {
+        ...(url ? { url } : {}),
+        ...(version ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** Reads whichever form the command printed: JSON on stdout, or notices on stderr. */
+function parsePing(stdout, stderr) {
+    return parsePingJson(stdout) ?? parsePingText(`${stdout}\n${stderr}`);
+}
+/** The `error: …` a failed command printed, for a report. */
+function commandError(stderr) {
+    const lines = stderr.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('error:'));
+    if (start === -1)
+        return stderr.trim() || undefined;
+    return lines
+        .slice(start)
+        .join('\n')
+        .replace(/^error: */, '')
+        .trim();
+}
+function stateDir(env) {
+    return env['NIX_STATE_DIR'] || '/nix/var/nix';
+}
+function defaultSocketPath(env) {
+    return env['NIX_DAEMON_SOCKET_PATH'] || `${stateDir(env)}/daemon-socket/socket`;
+}
+/** A store URL's mode: a local store (`local`, `local?…`, a path) or something in between (daemon…). */
+function storeModeOf(url) {
+    return url === 'local' || url.startsWith('local?') || url.startsWith('/') ? 'local' : 'daemon';
+}
+/** The daemon socket a store URL talks to (`daemon` → the default socket, `unix:///path` → path). */
+function socketOf(url, env) {
+    if (url === 'daemon' || url.startsWith('daemon?'))
+        return defaultSocketPath(env);
+    const unix = /^unix:\/\/([^?]*)/.exec(url);
+    if (unix)
+        return unix[1] || defaultSocketPath(env);
+    return undefined;
+}
+/**
+ * Nix's `auto` store (the default; NIX_REMOTE unset or empty): the local store when the user can write
+ * the state directory (root, a single-user install), else the daemon when its socket exists, else the
+ * local store again (which then fails on permissions, or Nix sets up a store under ~/.local/share).
+ */
+function decideAutoStore(stateDirWritable, socketExists) {
+    if (stateDirWritable)
+        return 'local';
+    return socketExists ? 'daemon' : 'local';
+}
+/** The store as Nix opened it (the ping's URL) or, failing that, as Nix would choose it. */
+function decideStore(facts, env) {
+    const setting = facts.storeSetting.trim() || 'auto';
+    let url = facts.ping.url;
+    if (url === undefined) {
+        url =
+            setting === 'auto'
+                ? decideAutoStore(facts.stateDirWritable ?? false, facts.socketExists ?? false)
+                : setting;
+    }
+    const mode = storeModeOf(url);
+    const socket = mode === 'daemon' ? socketOf(url, env) : undefined;
+    return {
+        mode,
+        url,
+        ...(socket === undefined ? {} : { socket }),
+        ...(mode === 'daemon' && facts.ping.version !== undefined ? { daemonVersion: facts.ping.version } : {}),
+        ...(facts.pingError === undefined ? {} : { error: facts.pingError }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/daemon/wait.ts
+/**
+ * Waiting until the Nix daemon answers: `nix store ping` as the job's user through the daemon's
+ * socket, polled with a short backoff up to a bound. The loop's decisions take an injected clock.
+ */
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+/** Backoff between tries: 100 ms, doubling, at most 1 s. */
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 1000;
+/** One ping that hangs (a socket nobody accepts on) must not eat the whole bound. */
+const MAX_PING_MS = 10_000;
+function nextDelay(previous) {
+    return previous === undefined ? FIRST_DELAY_MS : Math.min(previous * 2, MAX_DELAY_MS);
+}
+/** Tries `probe` until it succeeds, says stop, or `timeoutMs` has passed (at least one try, always). */
+async function pollUntilReady(probe, clock, timeoutMs) {
+    const start = clock.now();
+    let attempts = 0;
+    let delay;
+    for (;;) {
+        attempts++;
+        const result = await probe(Math.max(0, timeoutMs - (clock.now() - start)));
+        const elapsedMs = clock.now() - start;
+        if (result.ok)
+            return { ready: true, attempts, elapsedMs };
+        delay = nextDelay(delay);
+        if (result.final || elapsedMs + delay > timeoutMs) {
+            return { ready: false, attempts, elapsedMs, lastError: result.error };
+        }
+        await clock.sleep(delay);
+    }
+}
+const PING_ARGS = ['--extra-experimental-features', 'nix-command', 'store', 'ping'];
+/** The job's environment, through the daemon (and its socket when it is not the default one). */
+function pingEnv(env, socket) {
+    const out = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined)
+            out[name] = value;
+    out['NIX_REMOTE'] = 'daemon';
+    if (socket !== undefined)
+        out['NIX_DAEMON_SOCKET_PATH'] = socket;
+    return out;
+}
+/** Waits until `nix store ping` through the daemon succeeds as the job's user; never throws for a daemon that stays down. */
+async function waitForDaemon(deps, options = {}) {
+    const { sys } = deps;
+    const env = pingEnv(sys.env, options.socket);
+    const probe = async (remainingMs) => {
+        const timeoutMs = Math.min(MAX_PING_MS, Math.max(1000, remainingMs));
+        const out = await sys.exec.run('nix', [...PING_ARGS], { env, timeoutMs });
+        if (out.code === 0)
+            return { ok: true };
+        const error = commandError(out.stderr) ?? `nix store ping exited with code ${out.code}`;
+        const gone = options.gone ? await options.gone() : undefined;
+        return gone === undefined
+            ? { ok: false, error }
+            : { ok: false, error: `${error} (${gone})`, final: true };
+    };
+    return pollUntilReady(probe, deps.clock ?? realClock, options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+}
+
+;// CONCATENATED MODULE: ./src/daemon/restart.ts
+
+
+
+
+
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** systemd gives a unit 90 s to stop by default; a restart is a stop and a start. */
+const SERVICE_COMMAND_TIMEOUT_MS = 120_000;
+const QUERY_TIMEOUT_MS = 15_000;
+/** A restart that failed. `daemon` is the daemon as it is now: restart it again to roll back. */
+class DaemonRestartError extends errors_ActionError {
+    daemon;
+    name = 'DaemonRestartError';
+    constructor(message, daemon) {
+        super(message);
+        this.daemon = daemon;
+    }
+}
+const said = (out) => (out.stderr.trim() || out.stdout.trim() || 'no output').slice(0, 2000);
+const failedCommand = (command, args, out) => `\`${[command, ...args].join(' ')}\` exited with code ${out.code}: ${said(out)}`;
+const notReady = (outcome) => `it did not answer \`nix store ping\` within ${Math.round(outcome.elapsedMs / 100) / 10} s ` +
+    `(${outcome.attempts} tries); last error: ${outcome.lastError}`;
+const indent = (text) => text
+    .trim()
+    .split('\n')
+    .slice(0, 30)
+    .map((line) => `  ${line}`)
+    .join('\n');
+async function waitReady(deps, socket, options, gone) {
+    return waitForDaemon({ sys: deps.sys, ...(deps.clock ? { clock: deps.clock } : {}) }, { socket, timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, ...(gone ? { gone } : {}) });
+}
+async function systemdFailure(deps, daemon, what) {
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    const status = await deps.root.run('systemctl', systemctlStatusArgs(unit), { timeoutMs: QUERY_TIMEOUT_MS });
+    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
+        `\`systemctl status ${unit}\`:\n${indent(status.stdout || status.stderr)}\n` +
+        `See why with \`journalctl -u ${unit}\`; a setting the daemon rejects in nix.conf is the usual cause. ` +
+        `Start it again with \`sudo systemctl restart ${unit}\` once that is fixed.`, { ...daemon, unit });
+}
+async function restartSystemd(deps, daemon, socket, options) {
+    const { sys, root } = deps;
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    const systemctl = async (args) => {
+        const out = await root.run('systemctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
+        if (out.code !== 0)
+            throw await systemdFailure(deps, daemon, failedCommand('systemctl', args, out));
+    };
+    if (options.daemonReload)
+        await systemctl(systemctlDaemonReloadArgs());
+    await systemctl(systemctlRestartArgs(unit));
+    // Socket activation: the service alone is not enough, its socket must listen too.
+    const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
+    const sockets = show.code === 0 ? inactiveSockets(show.stdout, daemon) : [];
+    if (sockets.length > 0)
+        await systemctl(systemctlStartArgs(sockets));
+    const outcome = await waitReady(deps, socket, options);
+    if (!outcome.ready) {
+        throw await systemdFailure(deps, daemon, `\`systemctl restart ${unit}\` succeeded, but ${notReady(outcome)}`);
+    }
+    const after = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
+    return systemdAfterRestart(after.code === 0 ? after.stdout : '', { ...daemon, unit });
+}
+async function launchdFailure(deps, daemon, what) {
+    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
+    const print = await deps.root.run('launchctl', launchctlPrintArgs(label), { timeoutMs: QUERY_TIMEOUT_MS });
+    const summary = print.code === 0 ? launchdSummary(print.stdout) : said(print);
+    const log = print.code === 0 ? launchdLog(print.stdout) : undefined;
+    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
+        `\`launchctl print system/${label}\`:\n${indent(summary)}\n` +
+        `See why in ${log ?? "the job's log"}; a setting the daemon rejects in nix.conf is the usual cause. ` +
+        `Start it again with \`sudo launchctl kickstart -k system/${label}\` once that is fixed (if the job is not ` +
+        `loaded: \`sudo launchctl bootstrap system /Library/LaunchDaemons/${label}.plist\`).`, { ...daemon, unit: label });
+}
+async function restartLaunchd(deps, daemon, socket, options) {
+    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
+    const args = launchctlKickstartArgs(label);
+    const kick = await deps.root.run('launchctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
+    if (kick.code !== 0)
+        throw await launchdFailure(deps, daemon, failedCommand('launchctl', args, kick));
+    const outcome = await waitReady(deps, socket, options);
+    if (!outcome.ready) {
+        throw await launchdFailure(deps, daemon, `\`launchctl ${args.join(' ')}\` succeeded, but ${notReady(outcome)}`);
+    }
+    const print = await deps.sys.exec.run('launchctl', launchctlPrintArgs(label), {
+        timeoutMs: QUERY_TIMEOUT_MS,
+    });
+    return launchdAfterRestart(print.code === 0 ? print.stdout : '', { ...daemon, unit: label });
+}
+function processAdvice(daemon) {
+    const command = daemon.command?.join(' ') ?? 'nix-daemon --daemon';
+    return ('Nothing manages this daemon, so it stays down until it is started again as root, e.g. ' +
+        `\`sudo setsid ${command} </dev/null >/dev/null 2>&1 &\`. ` +
+        'A setting the daemon rejects in nix.conf is the usual cause of a daemon that does not start.');
+}
+/** Linux: the process has exited (or is a zombie nobody reaps); undefined while it runs. */
+function processGone(sys, pid) {
+    return async () => {
+        const stat = await sys.files.read(`/proc/${pid}/stat`);
+        const state = stat === undefined ? undefined : parseProcStat(stat)?.state;
+        return state === undefined || state === 'Z' || state === 'X' ? `process ${pid} has exited` : undefined;
+    };
+}
+async function restartBareProcess(deps, daemon, socket, options) {
+    if (daemon.pid === undefined) {
+        throw new DaemonRestartError(`Cannot restart ${describeDaemon(daemon)}: its pid is not known.`, daemon);
+    }
+    let restarted;
+    try {
+        restarted = await deps.root.restartProcess(daemon.pid, {
+            stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+        });
+    }
+    catch (error) {
+        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: stopping it and starting the same command line again ` +
+            `(as root, ${deps.root.via === 'sudo' ? 'through sudo' : 'in-process'}) did not work: ${errors_errorMessage(error)}\n` +
+            processAdvice(daemon), daemon);
+    }
+    const after = { ...daemon, pid: restarted.pid, command: [...restarted.argv] };
+    const gone = deps.sys.host.platform === 'linux' ? processGone(deps.sys, restarted.pid) : undefined;
+    const outcome = await waitReady(deps, socket, options, gone);
+    if (!outcome.ready) {
+        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: it was stopped and started again as pid ${restarted.pid}, ` +
+            `but ${notReady(outcome)}.\n${processAdvice(daemon)}`, after);
+    }
+    return after;
+}
+/**
+ * Restarts the daemon by its manager and waits until `nix store ping` as the job's user succeeds;
+ * returns the daemon with its new pid. Nothing to do without a daemon. Throws a DaemonRestartError
+ * naming the manager, what was tried, the last error and what to do.
+ */
+async function restart_restartDaemon(deps, daemon, socket, options = {}) {
+    switch (daemon.manager) {
+        case 'none':
+            return daemon;
+        case 'systemd':
+            return restartSystemd(deps, daemon, socket, options);
+        case 'launchd':
+            return restartLaunchd(deps, daemon, socket, options);
+        case 'process':
+            return restartBareProcess(deps, daemon, socket, options);
+    }
+}
+
+
+;// CONCATENATED MODULE: ./src/nix/detect/manager.ts
+
+
+
+const SERVICE_TIMEOUT_MS = 15_000;
+/** Processes that look like a Nix daemon, from /proc (pids and cmdlines; the parent only for matches). */
+async function scanProc(sys) {
+    const pids = (await sys.files.list('/proc')).filter((name) => /^\d+$/.test(name));
+    const found = await Promise.all(pids.map(async (pid) => {
+        const cmdline = await sys.files.read(`/proc/${pid}/cmdline`);
+        const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
+        if (!isDaemonArgv(argv))
+            return undefined;
+        const stat = await sys.files.read(`/proc/${pid}/stat`);
+        const ppid = stat === undefined ? undefined : parseStatPpid(stat);
+        return ppid === undefined ? undefined : { pid: Number(pid), ppid, argv };
+    }));
+    return found.filter((p) => p !== undefined);
+}
+async function scanPs(sys) {
+    const ps = await sys.exec.run('ps', PS_ARGS, { timeoutMs: SERVICE_TIMEOUT_MS });
+    return ps.code === 0 ? parsePs(ps.stdout) : [];
+}
+async function linuxDaemon(sys) {
+    let stopped;
+    // Debian ships nix-daemon unit files with nix-setup-systemd; they say nothing when systemd is not PID 1.
+    if ((await sys.files.kind(SYSTEMD_RUNNING_MARKER)) === 'directory') {
+        const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: SERVICE_TIMEOUT_MS });
+        const verdict = show.code === 0 ? systemdDaemon(parseSystemctlShow(show.stdout)) : undefined;
+        if (verdict?.serving)
+            return verdict.daemon;
+        // A unit that is stopped: a daemon started by hand may be serving instead; else restarting the unit is the way.
+        stopped = verdict?.daemon;
+    }
+    const process = pickDaemonProcess(await scanProc(sys));
+    return process || !stopped ? processDaemon(process) : stopped;
+}
+async function darwinDaemon(sys) {
+    const jobs = await Promise.all(LAUNCHD_LABELS.map(async (label) => {
+        const out = await sys.exec.run('launchctl', ['print', `system/${label}`], {
+            timeoutMs: SERVICE_TIMEOUT_MS,
+        });
+        return out.code === 0 ? parseLaunchctlPrint(out.stdout) : undefined;
+    }));
+    const job = launchdDaemon(jobs);
+    if (job)
+        return job;
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+async function probeDaemon(sys) {
+    if (sys.host.platform === 'linux')
+        return linuxDaemon(sys);
+    if (sys.host.platform === 'darwin')
+        return darwinDaemon(sys);
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+
 ;// CONCATENATED MODULE: ./src/report/environment.ts
 const IMPLEMENTATION_NAMES = { nix: 'Nix', lix: 'Lix', determinate: 'Determinate Nix' };
 function describeNix(env) {
@@ -31398,7 +32594,7 @@ function describeNix(env) {
     }
     return `${name} ${implementationVersion ?? version}`;
 }
-function describeDaemon(daemon) {
+function environment_describeDaemon(daemon) {
     const pid = daemon.pid === undefined ? '' : `, pid ${daemon.pid}`;
     switch (daemon.manager) {
         case 'systemd':
@@ -31445,7 +32641,7 @@ function environmentRows(env) {
     return [
         ['Nix', describeNix(env)],
         ['Store', describeStore(env)],
-        ['Daemon', describeDaemon(env.daemon)],
+        ['Daemon', environment_describeDaemon(env.daemon)],
         [`Trusted user (${env.privilege.user})`, describeTrust(env)],
         ['Can write root-owned files', describePrivilege(env)],
         ['Global nix.conf', env.config.globalFile],
@@ -31491,33 +32687,1200 @@ function loadState(store) {
         return undefined;
     if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment))
         return undefined;
-    return { startedAt: parsed.startedAt, environment: parsed.environment };
+    const config = isRecord(parsed.config) ? parsed.config : undefined;
+    return {
+        startedAt: parsed.startedAt,
+        environment: parsed.environment,
+        ...(config ? { config } : {}),
+    };
 }
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/util/errors.ts
-/** The one place that turns a thrown `unknown` into a message. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/system/exec.ts
+/**
+ * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
+ * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
+ * that kills the command's whole process group.
+ */
+
+
+/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
+const TIMEOUT_EXIT_CODE = 124;
+/** Exit code of a command that could not be found or started (as a shell reports it). */
+const NOT_FOUND_EXIT_CODE = 127;
+/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+function runCommand(command, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
+            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Its own process group, so a timeout stops what it started too.
+            detached: options.timeoutMs !== undefined,
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.stdin.on('error', () => undefined); // the command may exit without reading its input
+        child.stdin.end(options.input ?? '');
+        let timedOut = false;
+        const killGroup = (signal) => {
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                // already gone
+            }
+        };
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup('SIGTERM');
+                setTimeout(() => {
+                    killGroup('SIGKILL');
+                }, KILL_GRACE_MS).unref();
+            }, options.timeoutMs);
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.on('error', (error) => {
+            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
+        });
+        child.on('close', (code, signal) => {
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(err).toString('utf8');
+            if (timedOut) {
+                killGroup('SIGKILL');
+                finish({
+                    code: TIMEOUT_EXIT_CODE,
+                    stdout,
+                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
+                });
+                return;
+            }
+            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_namespaceObject.constants.signals[signal]), stdout, stderr });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/system/restart-process.ts
+/**
+ * Restarting a bare root process (a nix-daemon nothing manages): stop it, start its command line again
+ * in a new session that outlives the action. Linux only (/proc). Used in-process and by the root helper.
+ */
+
+
+
+
+
+
+
+/** Where the launch of a process stopped here waits until its successor is up (root-only: it holds the environment). */
+const STOPPED_RECORD_DIR = '/run/nix-cache-action/stopped';
+/**
+ * The output of a restarted process whose output went nowhere readable before (/dev/null, a pipe, a
+ * terminal): kept, so that a start that fails can say why (Nix prints "error: …" and exits).
+ */
+const RESTARTED_LOG = '/run/nix-cache-action/restarted.log';
+/** A daemon that rejects its configuration exits within tens of ms (Nix 2.8: ~30 ms). */
+const DEFAULT_SETTLE_MS = 250;
+const POLL_MS = 50;
+/** After SIGKILL: only a process stuck in the kernel (D state) takes longer. */
+const KILL_WAIT_MS = 5000;
+const LOG_TAIL_CHARS = 2000;
+async function readRecord(path) {
+    const text = await readRootFile(path);
+    if (text === undefined)
+        return undefined;
+    const data = JSON.parse(text);
+    if (typeof data.starttime !== 'string' || !Array.isArray(data.launch.argv)) {
+        throw new Error(`unreadable record ${path}`);
     }
-    catch {
-        return String(error);
+    return data;
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ESRCH')
+            return;
+        throw new Error(`cannot send ${sig} to process ${pid}: ${errors_errorMessage(error)}`, { cause: error });
     }
 }
-/** An error whose message is meant for the user as it stands: what went wrong and what to do next. */
-class ActionError extends (/* unused pure expression or super */ null && (Error)) {
-    name = 'ActionError';
+async function waitGone(pid, starttime, ms) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        if (await isGone(pid, starttime))
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS);
+    }
+}
+/** SIGTERM, up to `stopTimeoutMs`, then SIGKILL. */
+async function stop(pid, starttime, stopTimeoutMs) {
+    signal(pid, 'SIGTERM');
+    if (await waitGone(pid, starttime, stopTimeoutMs))
+        return;
+    signal(pid, 'SIGKILL');
+    if (await waitGone(pid, starttime, KILL_WAIT_MS))
+        return;
+    throw new Error(`process ${pid} did not exit after SIGTERM, ${stopTimeoutMs} ms, and SIGKILL`);
+}
+async function openLog(path) {
+    if (path === undefined)
+        return undefined;
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true, mode: 0o700 }).catch(() => undefined);
+    const handle = await (0,promises_namespaceObject.open)(path, 'a', 0o600).catch(() => undefined);
+    return handle ? { fd: handle.fd, close: () => handle.close() } : undefined;
+}
+async function logSince(path, offset) {
+    if (path === undefined)
+        return '';
+    const handle = await (0,promises_namespaceObject.open)(path, 'r').catch(() => undefined);
+    if (!handle)
+        return '';
+    try {
+        const size = (await handle.stat()).size;
+        const start = Math.max(offset, size - LOG_TAIL_CHARS);
+        const buffer = Buffer.alloc(Math.max(0, size - start));
+        await handle.read(buffer, 0, buffer.length, start);
+        const text = buffer.toString('utf8').trim();
+        return text === '' ? '' : ` Its output (${path}):\n${text}`;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Starts `launch` in a new session (setsid), cwd /, stdin /dev/null, never holding the caller's
+ * stdout/stderr (the runner waits for a step's output to close). Resolves with the pid once the
+ * process has stayed up for `settleMs`; rejects when it could not start or exited before.
+ */
+async function startProcess(launch, settleMs, replacing) {
+    const command = launch.argv.join(' ');
+    const [out, err] = await Promise.all([openLog(launch.stdout), openLog(launch.stderr)]);
+    const offset = launch.stderr === undefined ? 0 : ((await (0,promises_namespaceObject.stat)(launch.stderr).catch(() => undefined))?.size ?? 0);
+    const started = Date.now();
+    const seen = {};
+    try {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(launch.executable, launch.argv.slice(1), {
+            argv0: launch.argv[0] ?? launch.executable,
+            env: { ...launch.env },
+            cwd: '/',
+            detached: true,
+            stdio: ['ignore', out?.fd ?? 'ignore', err?.fd ?? 'ignore'],
+        });
+        child.on('exit', (code, sig) => (seen.exit = { code, signal: sig }));
+        await new Promise((resolve, reject) => {
+            child.once('spawn', resolve);
+            child.once('error', reject);
+        });
+        child.unref();
+        if (child.pid !== undefined)
+            seen.pid = child.pid;
+        const deadline = started + settleMs;
+        while (seen.exit === undefined && Date.now() < deadline)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(POLL_MS, settleMs));
+    }
+    catch (error) {
+        throw new Error(`could not start \`${command}\` (${launch.executable}) again in place of pid ${replacing}: ${errors_errorMessage(error)}`, { cause: error });
+    }
+    finally {
+        await Promise.all([out?.close(), err?.close()]);
+    }
+    const { exit, pid } = seen;
+    if (exit !== undefined || pid === undefined) {
+        const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
+        throw new Error(`\`${command}\`, started again in place of pid ${replacing}, ${how} within ${Date.now() - started} ms; ` +
+            `pid ${replacing} is stopped and nothing runs in its place.${await logSince(launch.stderr, offset)}`);
+    }
+    return pid;
+}
+async function restartProcess(pid, options, places = { recordDir: STOPPED_RECORD_DIR, logFile: RESTARTED_LOG }) {
+    if (process.platform !== 'linux') {
+        throw new Error(`restarting a bare process reads /proc, which ${process.platform} does not have`);
+    }
+    if (!Number.isInteger(pid) || pid <= 1)
+        throw new Error(`not a process to restart: pid ${pid}`);
+    const recordPath = (0,external_node_path_namespaceObject.join)(places.recordDir, `${pid}.json`);
+    const saved = await readRecord(recordPath);
+    const live = await inspectProcess(pid);
+    let launch;
+    if (live && (saved === undefined || saved.starttime === live.starttime)) {
+        launch = live.launch;
+        const record = { starttime: live.starttime, launch };
+        await writeFileAtomic(recordPath, JSON.stringify(record), 0o600, { owner: undefined, dirMode: 0o700 });
+        await stop(pid, live.starttime, options.stopTimeoutMs);
+    }
+    else if (saved) {
+        launch = saved.launch; // stopped here before, its start failed: start it again
+    }
+    else {
+        throw new Error(`process ${pid} is not running (and was not stopped by this action): nothing to restart`);
+    }
+    const output = {
+        ...launch,
+        stdout: launch.stdout ?? places.logFile,
+        stderr: launch.stderr ?? places.logFile,
+    };
+    const newPid = await startProcess(output, options.settleMs ?? DEFAULT_SETTLE_MS, pid);
+    await removeRootFile(recordPath);
+    return { pid: newPid, argv: launch.argv };
+}
+
+;// CONCATENATED MODULE: ./src/system/root-operations.ts
+/** The one implementation of each root operation: run in-process as root, or by the root helper under sudo. */
+
+
+
+const rootOperations = {
+    readFile: readRootFile,
+    statFile: statRootFile,
+    writeFile: writeRootFile,
+    removeFile: removeRootFile,
+    run: (command, args, options = {}) => runCommand(command, args, {
+        ...(options.input === undefined ? {} : { input: options.input }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    }),
+    restartProcess: (pid, options) => restartProcess(pid, options),
+};
+
+;// CONCATENATED MODULE: ./src/system/root-protocol.ts
+/**
+ * The root helper's protocol: one JSON request on stdin, one JSON answer on stdout. File contents
+ * travel as base64 inside the request, never on argv. `serve` is the helper's whole logic.
+ */
+
+function field(data, name, check, optional = false) {
+    const value = data[name];
+    if (value === undefined && optional)
+        return undefined;
+    if (!check(value))
+        throw new Error(`malformed root helper request: bad "${name}"`);
+    return value;
+}
+const isString = (v) => typeof v === 'string';
+const isPath = (v) => typeof v === 'string' && v.startsWith('/');
+const isCount = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isStrings = (v) => Array.isArray(v) && v.every(isString);
+/** Validates a request; throws on anything malformed (a wrong op, a relative path, a missing field). */
+function parseRequest(text) {
+    const data = JSON.parse(text);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new Error('malformed root helper request: not an object');
+    }
+    const d = data;
+    const path = () => field(d, 'path', isPath) ?? '';
+    switch (d['op']) {
+        case 'readFile':
+        case 'statFile':
+        case 'removeFile':
+            return { op: d['op'], path: path() };
+        case 'writeFile':
+            return {
+                op: 'writeFile',
+                path: path(),
+                base64: field(d, 'base64', isString) ?? '',
+                mode: field(d, 'mode', isCount) ?? 0,
+            };
+        case 'run': {
+            const input = field(d, 'input', isString, true);
+            const timeoutMs = field(d, 'timeoutMs', isCount, true);
+            return {
+                op: 'run',
+                command: field(d, 'command', isString) ?? '',
+                args: field(d, 'args', isStrings) ?? [],
+                ...(input === undefined ? {} : { input }),
+                ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            };
+        }
+        case 'restartProcess': {
+            const settleMs = field(d, 'settleMs', isCount, true);
+            return {
+                op: 'restartProcess',
+                pid: field(d, 'pid', isCount) ?? 0,
+                stopTimeoutMs: field(d, 'stopTimeoutMs', isCount) ?? 0,
+                ...(settleMs === undefined ? {} : { settleMs }),
+            };
+        }
+        default:
+            throw new Error(`malformed root helper request: unknown op ${JSON.stringify(d['op'])}`);
+    }
+}
+async function perform(ops, request) {
+    switch (request.op) {
+        case 'readFile':
+            return ops.readFile(request.path);
+        case 'statFile':
+            return ops.statFile(request.path);
+        case 'writeFile':
+            return ops.writeFile(request.path, Buffer.from(request.base64, 'base64'), request.mode);
+        case 'removeFile':
+            return ops.removeFile(request.path);
+        case 'run':
+            return ops.run(request.command, request.args, {
+                ...(request.input === undefined ? {} : { input: request.input }),
+                ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+            });
+        case 'restartProcess':
+            return ops.restartProcess(request.pid, {
+                stopTimeoutMs: request.stopTimeoutMs,
+                ...(request.settleMs === undefined ? {} : { settleMs: request.settleMs }),
+            });
+    }
+}
+/** The helper's work: parse, perform, answer. Never throws; errors become `{ ok: false }` answers. */
+async function serve(ops, text) {
+    try {
+        const value = await perform(ops, parseRequest(text));
+        return { ok: true, value: value ?? null };
+    }
+    catch (error) {
+        return { ok: false, error: errorMessage(error) };
+    }
+}
+/** The helper's answer from its stdout; undefined when it printed something else (it crashed, sudo failed). */
+function parseAnswer(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    if (d['ok'] === true && 'value' in d)
+        return { ok: true, value: d['value'] };
+    if (d['ok'] === false && typeof d['error'] === 'string')
+        return { ok: false, error: d['error'] };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/system/sudo-client.ts
+
+/** A file operation that takes longer than this is stuck (a hung sudo, a dead NFS mount). */
+const FILE_TIMEOUT_MS = 60_000;
+/** What the helper itself (sudo, node start, answer) may take on top of an operation's own bound. */
+const HELPER_MARGIN_MS = 30_000;
+const KILL_AND_SETTLE_MARGIN_MS = 10_000;
+function sudoArgv(helper) {
+    return ['-n', helper.node, helper.script];
+}
+function fail(request, helper, out) {
+    const said = out.stderr.trim() || out.stdout.trim().slice(0, 500) || 'no output';
+    const hint = /password is required|terminal is required|not allowed to execute|not in the sudoers/i.test(said)
+        ? ' The action needs passwordless sudo (as on GitHub-hosted runners) or to run as root for this.'
+        : '';
+    throw new Error(`${request.op} as root failed: \`sudo ${sudoArgv(helper).join(' ')}\` exited with code ${out.code}: ${said}.${hint}`);
+}
+const sudo_client_isRecord = (v) => typeof v === 'object' && v !== null;
+const malformed = (op) => new Error(`${op} as root: the root helper gave a malformed answer`);
+function asFileStat(value) {
+    if (value === null)
+        return undefined;
+    if (!sudo_client_isRecord(value))
+        throw malformed('statFile');
+    const { mode, uid, gid, symlinkTarget } = value;
+    if (typeof mode !== 'number' || typeof uid !== 'number' || typeof gid !== 'number')
+        throw malformed('statFile');
+    return { mode, uid, gid, ...(typeof symlinkTarget === 'string' ? { symlinkTarget } : {}) };
+}
+function asExecResult(value) {
+    if (!sudo_client_isRecord(value))
+        throw malformed('run');
+    const { code, stdout, stderr } = value;
+    if (typeof code !== 'number' || typeof stdout !== 'string' || typeof stderr !== 'string')
+        throw malformed('run');
+    return { code, stdout, stderr };
+}
+function asRestarted(value) {
+    if (!sudo_client_isRecord(value))
+        throw malformed('restartProcess');
+    const { pid, argv } = value;
+    if (typeof pid !== 'number' || !Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
+        throw malformed('restartProcess');
+    }
+    return { pid, argv };
+}
+function sudoOperations(sys, helper) {
+    const call = async (request, timeoutMs) => {
+        const out = await sys.exec.run('sudo', sudoArgv(helper), {
+            input: JSON.stringify(request),
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+        const answer = parseAnswer(out.stdout);
+        if (answer === undefined)
+            fail(request, helper, out);
+        if (!answer.ok)
+            throw new Error(answer.error);
+        return answer.value;
+    };
+    return {
+        async readFile(path) {
+            const value = await call({ op: 'readFile', path }, FILE_TIMEOUT_MS);
+            if (value !== null && typeof value !== 'string')
+                throw malformed('readFile');
+            return value ?? undefined;
+        },
+        async statFile(path) {
+            return asFileStat(await call({ op: 'statFile', path }, FILE_TIMEOUT_MS));
+        },
+        async writeFile(path, content, mode) {
+            const base64 = Buffer.from(content).toString('base64');
+            await call({ op: 'writeFile', path, base64, mode }, FILE_TIMEOUT_MS);
+        },
+        async removeFile(path) {
+            await call({ op: 'removeFile', path }, FILE_TIMEOUT_MS);
+        },
+        async run(command, args, options = {}) {
+            const request = {
+                op: 'run',
+                command,
+                args: [...args],
+                ...(options.input === undefined ? {} : { input: options.input }),
+                ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+            };
+            const bound = options.timeoutMs === undefined ? undefined : options.timeoutMs + HELPER_MARGIN_MS;
+            return asExecResult(await call(request, bound));
+        },
+        async restartProcess(pid, options) {
+            const request = {
+                op: 'restartProcess',
+                pid,
+                stopTimeoutMs: options.stopTimeoutMs,
+                ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+            };
+            const bound = options.stopTimeoutMs + (options.settleMs ?? 0) + KILL_AND_SETTLE_MARGIN_MS + HELPER_MARGIN_MS;
+            return asRestarted(await call(request, bound));
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/system/privileged.ts
+
+
+function privileged(sys, how, helper) {
+    return how === 'root'
+        ? { via: 'root', ...rootOperations }
+        : { via: 'sudo', ...sudoOperations(sys, helper) };
+}
+/** Root as the detected privilege allows it: in-process as root, through passwordless sudo, or not at all. */
+function privileged_privilegedFor(sys, privilege, helper) {
+    if (privilege.root)
+        return privileged(sys, 'root', helper);
+    return privilege.passwordlessSudo ? privileged(sys, 'sudo', helper) : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/system/real.ts
+/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
+
+
+
+
+const files = {
+    async read(path) {
+        try {
+            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        }
+        catch {
+            return undefined;
+        }
+    },
+    async exists(path) {
+        return (await files.kind(path)) !== undefined;
+    },
+    async list(dir) {
+        try {
+            return await (0,promises_namespaceObject.readdir)(dir);
+        }
+        catch {
+            return [];
+        }
+    },
+    async kind(path) {
+        try {
+            const s = await (0,promises_namespaceObject.stat)(path);
+            if (s.isFile())
+                return 'file';
+            if (s.isDirectory())
+                return 'directory';
+            if (s.isSocket())
+                return 'socket';
+            return 'other';
+        }
+        catch {
+            return undefined;
+        }
+    },
+};
+function host() {
+    const uid = process.getuid?.() ?? -1;
+    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
+    let home = process.env['HOME'] ?? '';
+    try {
+        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
+        const info = (0,external_node_os_namespaceObject.userInfo)();
+        user = info.username;
+        home = info.homedir;
+    }
+    catch {
+        // No passwd entry for this uid (some containers): keep the environment's answer.
+    }
+    return { platform: process.platform, arch: process.arch, uid, user, home };
+}
+function realSystem() {
+    return { exec: { run: runCommand }, files, env: process.env, host: host() };
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/config/nix-conf.ts
+/**
+ * Our one marked block in a nix.conf: rendering settings, putting the block at the end of a file's text
+ * (the user's text before it unchanged byte for byte), taking it out again, and reading settings back.
+ */
+
+
+const BLOCK_BEGIN = '# BEGIN nix-cache-action: managed by the GitHub Action, removed or restored by its post step';
+const BLOCK_END = '# END nix-cache-action';
+// A marker line is recognised by its start (the text after the colon is for people), with any line ending.
+const BEGIN_LINE = /^# BEGIN nix-cache-action(?::.*)?\s*$/u;
+const END_LINE = /^# END nix-cache-action\s*$/u;
+// What Nix accepts as a setting name (see conf-syntax.ts).
+const nix_conf_KEY = /^[\w.-]+$/u;
+/** `key = value` lines, one per setting. Throws on anything that could break out of its line. */
+function renderSettings(settings) {
+    let out = '';
+    for (const [key, value] of settings) {
+        if (!nix_conf_KEY.test(key)) {
+            const bad = findUnsafeChar(key);
+            const why = bad === undefined ? 'is not a valid name' : `contains ${bad.what}`;
+            throw new Error(`nix.conf setting name ${bad === undefined ? `'${key}' ` : ''}${why}`);
+        }
+        const bad = findUnsafeChar(value, { allowSpace: true });
+        if (bad !== undefined) {
+            throw new Error(`nix.conf setting '${key}': the value contains ${bad.what} at position ${bad.position}`);
+        }
+        out += value === '' ? `${key} =\n` : `${key} = ${value}\n`;
+    }
+    return out;
+}
+/** The block of ours holding `settings`, marker lines included, ending with a newline. */
+function renderBlock(settings) {
+    return `${BLOCK_BEGIN}\n${renderSettings(settings)}${BLOCK_END}\n`;
+}
+/** Lines with their terminators, so that joining them gives the text back exactly. */
+function splitLines(text) {
+    return text.match(/[^\n]*\n|[^\n]+$/gu) ?? [];
+}
+function findBlocks(lines) {
+    const spans = [];
+    let open;
+    lines.forEach((line, i) => {
+        if (BEGIN_LINE.test(line)) {
+            if (open !== undefined) {
+                throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line before another BEGIN on line ${i + 1}: the file looks half-written; remove the block by hand`);
+            }
+            open = i;
+        }
+        else if (END_LINE.test(line)) {
+            if (open === undefined) {
+                throw new Error(`line ${i + 1} ends a nix-cache-action block that never began: the file looks half-written; remove the line by hand`);
+            }
+            spans.push({ begin: open, end: i });
+            open = undefined;
+        }
+    });
+    if (open !== undefined) {
+        throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line: the file looks half-written; remove the block by hand`);
+    }
+    return spans;
+}
+/** Whether the text holds a (complete) block of ours. Throws on a half-written one. */
+function nix_conf_hasBlock(text) {
+    return text !== undefined && findBlocks(splitLines(text)).length > 0;
+}
+/**
+ * The text with every block of ours removed: whole lines, terminators included; everything else kept
+ * byte for byte. A file that held only our block gives ''. The newline `withBlock` may have added after
+ * text without one stays (the post step restores files from their backups, byte for byte).
+ */
+function nix_conf_withoutBlock(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    if (spans.length === 0)
+        return text;
+    return lines.filter((_, i) => !spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/** The lines of our block(s) in the text, marker lines included ('' when there is none). */
+function nix_conf_blockOf(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    return lines.filter((_, i) => spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/**
+ * The text (undefined: no file yet) with any block of ours removed and a new one holding `settings`
+ * appended at the end: for plain settings the last line wins, and `extra-*` settings add to what came
+ * before. A newline is added first only when the text does not end with one.
+ */
+function nix_conf_withBlock(text, settings) {
+    const block = renderBlock(settings);
+    const base = text === undefined ? '' : nix_conf_withoutBlock(text);
+    if (base === '')
+        return block;
+    return base.endsWith('\n') ? `${base}${block}` : `${base}\n${block}`;
+}
+/**
+ * `key = value` settings of one file's text, the last value per key as written (`extra-x` is its own
+ * key), ignoring comments and `include`/`!include` lines.
+ */
+function nix_conf_readSettings(text) {
+    const map = new Map();
+    for (const line of parseConf(text)) {
+        if (line.kind === 'setting')
+            map.set(line.name, line.value);
+    }
+    return Object.fromEntries(map);
+}
+
+;// CONCATENATED MODULE: ./src/config/plan-types.ts
+
+
+
+/** The netrc login written with a `token` (servers that take a token as the Basic password ignore it). */
+const plan_types_DEFAULT_NETRC_LOGIN = 'token';
+function plan_types_makeReader(current, seen, strict) {
+    const raw = (path) => {
+        seen.add(path);
+        if (!Object.hasOwn(current, path)) {
+            if (strict)
+                throw new Error(`Planning needs ${path}: read it first (filesToRead names it).`);
+            return undefined;
+        }
+        return current[path];
+    };
+    const conf = (path) => {
+        const text = raw(path);
+        try {
+            return text === undefined ? undefined : withoutBlock(text);
+        }
+        catch (error) {
+            throw new Error(`${path}: ${errorMessage(error)}`, { cause: error });
+        }
+    };
+    return { raw, conf };
+}
+/** Our settings, always in the same order. */
+function plan_types_settingsFor(w) {
+    const out = [];
+    if (w.substituters !== undefined && w.substituters.length > 0)
+        out.push(['extra-substituters', w.substituters.join(' ')]);
+    if (w.keys !== undefined && w.keys.length > 0)
+        out.push(['extra-trusted-public-keys', w.keys.join(' ')]);
+    if (w.netrc !== undefined)
+        out.push(['netrc-file', w.netrc]);
+    if (w.trust !== undefined)
+        out.push(['extra-trusted-users', w.trust]);
+    if (w.acceptFlakeConfig === true)
+        out.push(['accept-flake-config', 'true']);
+    if (w.tuning === true)
+        out.push(['narinfo-cache-negative-ttl', '0'], ['fallback', 'true'], ['connect-timeout', '5']);
+    return out;
+}
+/** The new text of a nix.conf with our block holding `settings` (none: our old block removed); undefined when unchanged. */
+function plan_types_newConfText(read, path, settings) {
+    const text = read.raw(path);
+    const next = settings.length > 0
+        ? withBlock(text, settings)
+        : text !== undefined && hasBlock(text)
+            ? withoutBlock(text)
+            : text;
+    return next === text ? undefined : next;
+}
+/** Adds a netrc write: `entry` merged into the text of `source` (the netrc in use before), unless unchanged. */
+function plan_types_addNetrcWrite(ctx, path, source, role, owner) {
+    if (ctx.entry === undefined)
+        return;
+    const before = source === undefined || source === '' ? undefined : ctx.read.raw(source);
+    let content;
+    try {
+        content = mergeNetrc(before, ctx.entry);
+    }
+    catch (error) {
+        throw new Error(`${source ?? path}: ${errorMessage(error)}; fix or remove that file, which Nix reads as netrc`, { cause: error });
+    }
+    if (content !== ctx.read.raw(path))
+        ctx.netrcWrites.push({ path, content, mode: 0o600, owner, secret: true, role });
+}
+const plan_types_dirOf = (path) => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
+
+;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
+/** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
+
+
+
+/** Where the daemon-read block goes, or why there is none. */
+function target(ctx) {
+    const { env, inputs } = ctx;
+    const globalFile = env.config.globalFile;
+    if (!env.privilege.canWriteRootFiles)
+        return { file: undefined, unreachable: 'no-root' };
+    if (inputs.globalConfManaged)
+        return { file: undefined, unreachable: 'managed' };
+    if (env.nix.implementation !== 'determinate' && !env.daemon.determinate) {
+        return { file: globalFile, unreachable: undefined };
+    }
+    // Determinate Nix replaces nix.conf; nix.custom.conf, which it includes, is the user's.
+    const custom = env.config.files.find((f) => f.includedFrom === globalFile && f.path === `${dirOf(globalFile)}/nix.custom.conf`);
+    if (custom !== undefined)
+        return { file: custom.path, unreachable: undefined };
+    ctx.notes.push(`Determinate Nix: ${globalFile} does not include nix.custom.conf, so the settings went into ${globalFile} itself, which Determinate Nix may replace when it upgrades.`);
+    return { file: globalFile, unreachable: undefined };
+}
+function plan_daemon_planDaemon(ctx) {
+    const { env, inputs, read, entry } = ctx;
+    const globalFile = env.config.globalFile;
+    const before = expandChain([globalFile], read.conf);
+    const netrcBefore = lastValue(before, 'netrc-file') ?? ctx.defaultNetrc;
+    const host = entry?.machine ?? '';
+    const { file, unreachable } = target(ctx);
+    if (file === undefined) {
+        if (unreachable !== 'managed' || entry === undefined) {
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+        }
+        // The daemon reads its netrc file on every download: extending that file needs no nix.conf change.
+        if (netrcBefore === '')
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+        addNetrcWrite(ctx, netrcBefore, netrcBefore, 'daemon-netrc', 'root');
+        ctx.notes.push(`The entry for ${host} was added to ${netrcBefore}, the netrc file the daemon reads.`);
+        return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined };
+    }
+    // On a second run our own block may be what trusts the user: keep the line then.
+    const ourTrust = readSettings(blockOf(read.raw(file) ?? ''))['extra-trusted-users'] ?? '';
+    const trustedByUs = ourTrust.split(/\s+/u).includes(inputs.user);
+    const alreadyTrusted = ctx.wantsTrust && env.trust.trusted && !trustedByUs;
+    if (alreadyTrusted)
+        ctx.notes.push(`${inputs.user} is already trusted by the daemon: trusted-users left as it is.`);
+    const wanted = {
+        substituters: ctx.substituters,
+        keys: ctx.keys,
+        netrc: entry === undefined ? undefined : inputs.rootNetrcPath,
+        trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
+        acceptFlakeConfig: inputs.acceptFlakeConfig,
+        tuning: ctx.substituters.length > 0,
+    };
+    let settings = settingsFor(wanted);
+    const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));
+    let netrc;
+    const netrcOverride = overriddenBy(after, 'netrc-file');
+    if (entry !== undefined && netrcOverride !== undefined) {
+        // As with Determinate Nix: nix.conf sets netrc-file after including nix.custom.conf.
+        settings = settingsFor({ ...wanted, netrc: undefined });
+        netrc = netrcOverride.value === '' ? undefined : netrcOverride.value;
+        ctx.notes.push(netrc === undefined
+            ? `${netrcOverride.file} sets an empty netrc-file after ${file}: the daemon reads no credentials.`
+            : `${netrcOverride.file} sets netrc-file after ${file}, so the daemon keeps reading ${netrc}: the entry for ${host} was added to it.`);
+        if (netrc !== undefined)
+            addNetrcWrite(ctx, netrc, netrc, 'daemon-netrc', 'root');
+    }
+    else if (entry !== undefined) {
+        // Our own root-only file, starting from the entries the daemon used before, so other hosts keep working.
+        netrc = inputs.rootNetrcPath;
+        addNetrcWrite(ctx, netrc, netrcBefore, 'root-netrc', 'root');
+    }
+    for (const [name] of settings) {
+        const by = overriddenBy(after, name);
+        if (by !== undefined)
+            ctx.notes.push(`${name} in ${file} is overridden by a later line in ${by.file}: the value there wins.`);
+    }
+    const content = newConfText(read, file, settings);
+    const write = content === undefined
+        ? undefined
+        : { path: file, content, mode: 0o644, owner: 'root', secret: false, role: 'daemon-conf' };
+    return { file, unreachable, settings, netrc, write };
+}
+
+;// CONCATENATED MODULE: ./src/config/plan.ts
+
+
+
+
+
+/**
+ * The paths `planConfiguration` needs in `current`, given what has been read so far: the nix.conf
+ * files with their includes, then the netrc files they name. Read those not yet in `current` (as root
+ * when the action can write root files; undefined for a file that does not exist) and call again until
+ * nothing new comes back: three rounds at most in practice (files, includes, netrc files).
+ */
+function plan_filesToRead(inputs, current = {}) {
+    const seen = new Set();
+    decide(inputs, makeReader(current, seen, false));
+    return [...seen];
+}
+/** The plan. Throws when a file it needs is missing from `current`, or a block of ours is half-written. */
+function plan_planConfiguration(request) {
+    return decide(request, makeReader(request.current, new Set(), true));
+}
+/** The user configuration files Nix reads (top level, reading order): the last one has the last word. */
+function plan_userFiles(env, home) {
+    const files = env.config.files
+        .filter((f) => f.scope === 'user' && f.includedFrom === undefined)
+        .map((f) => f.path);
+    return files.length > 0 ? files : [`${home.replace(/\/+$/u, '')}/.config/nix/nix.conf`];
+}
+/** The netrc file the job user's Nix read before: from their configuration, or NIX_CONFIG when it names one. */
+function clientNetrcBefore(inputs, lines, defaultNetrc) {
+    const config = inputs.environment.config;
+    const fromEnv = config.settings['netrc-file'];
+    const ours = [inputs.rootNetrcPath, inputs.userNetrcPath];
+    if (config.fromEnvironment && fromEnv !== undefined && fromEnv !== '' && !ours.includes(fromEnv))
+        return fromEnv;
+    return lastValue(lines, 'netrc-file') ?? defaultNetrc;
+}
+const unique = (items) => [...new Set(items)];
+function context(inputs, read) {
+    const env = inputs.environment;
+    const urls = [...(inputs.cache === undefined ? [] : [inputs.cache]), ...inputs.extraSubstituters];
+    const host = inputs.cache?.host;
+    const entry = inputs.token !== undefined && host !== undefined
+        ? { machine: host, login: inputs.tokenLogin ?? DEFAULT_NETRC_LOGIN, password: inputs.token }
+        : undefined;
+    const jobRoot = env.privilege.root || inputs.user === 'root';
+    return {
+        inputs,
+        env,
+        read,
+        substituters: unique(urls.map((u) => u.url)),
+        keys: unique(inputs.publicKeys),
+        entry,
+        wantsTrust: inputs.trustedUser && !jobRoot,
+        jobRoot,
+        defaultNetrc: `${dirOf(env.config.globalFile)}/netrc`,
+        notes: [],
+        netrcWrites: [],
+    };
+}
+function decide(inputs, read) {
+    const ctx = context(inputs, read);
+    const { env, entry, substituters, keys, notes } = ctx;
+    if (inputs.token !== undefined && entry === undefined) {
+        const what = inputs.cache === undefined ? 'no cache was given' : `the cache is ${inputs.cache.scheme}://`;
+        notes.push(`The token is only used for an http(s) cache's netrc entry: ignored, as ${what}.`);
+    }
+    if (substituters.length === 0 &&
+        keys.length === 0 &&
+        !entry &&
+        !ctx.wantsTrust &&
+        !inputs.acceptFlakeConfig) {
+        return {
+            writes: [],
+            daemonConfigChanged: false,
+            daemonConfigFile: undefined,
+            userConfigFile: undefined,
+            notes,
+            summary: [],
+        };
+    }
+    if (substituters.length > 0 && keys.length === 0) {
+        notes.push(`No public keys given: Nix takes paths from ${substituters.join(', ')} only when a key it already trusts signed them.`);
+    }
+    const daemon = planDaemon(ctx);
+    const globalFile = env.config.globalFile;
+    const users = plan_userFiles(env, inputs.home);
+    const userFile = users[users.length - 1] ?? `${inputs.home}/.config/nix/nix.conf`;
+    // The job user's netrc: their own copy unless they are root and their Nix already reads the daemon's.
+    let userNetrc;
+    if (entry !== undefined && (!ctx.jobRoot || daemon.netrc === undefined)) {
+        userNetrc = inputs.userNetrcPath;
+        const before = expandChain([globalFile, ...users], read.conf);
+        addNetrcWrite(ctx, userNetrc, clientNetrcBefore(inputs, before, ctx.defaultNetrc), 'user-netrc', 'user');
+    }
+    else if (entry !== undefined && daemon.netrc !== undefined) {
+        const blocks = new Map(daemon.file === undefined ? [] : [[daemon.file, daemon.settings]]);
+        const client = expandChain([globalFile, ...users], read.conf, blocks);
+        if ((lastValue(client, 'netrc-file') ?? ctx.defaultNetrc) !== daemon.netrc)
+            userNetrc = daemon.netrc;
+    }
+    const clientAll = daemon.file === undefined;
+    const userSettings = settingsFor({
+        ...(clientAll
+            ? { substituters, keys, acceptFlakeConfig: inputs.acceptFlakeConfig, tuning: substituters.length > 0 }
+            : {}),
+        netrc: userNetrc,
+    });
+    const userContent = newConfText(read, userFile, userSettings);
+    const userWrite = userContent === undefined
+        ? undefined
+        : {
+            path: userFile,
+            content: userContent,
+            mode: 0o644,
+            owner: 'user',
+            secret: false,
+            role: 'user-conf',
+        };
+    if (userSettings.length > 0 && env.config.fromEnvironment) {
+        notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
+    }
+    if (daemon.unreachable !== undefined) {
+        notes.push(...clientOnlyNotes({
+            environment: env,
+            user: inputs.user,
+            reason: daemon.unreachable,
+            userFile,
+            substituters,
+            keys,
+            tokenHost: entry?.machine,
+            daemonHasToken: daemon.netrc !== undefined,
+            wantsTrust: ctx.wantsTrust,
+        }));
+    }
+    const daemonConfigChanged = daemon.write !== undefined;
+    const summary = summaryRows({
+        ...ctx,
+        daemonFile: daemon.file,
+        unreachable: daemon.unreachable,
+        daemonNetrc: daemon.netrc,
+        trustAdded: daemon.settings.some(([k]) => k === 'extra-trusted-users'),
+        userFile: userSettings.length > 0 ? userFile : undefined,
+        userNetrc,
+        daemonConfigChanged,
+    });
+    const confWrites = [daemon.write, userWrite].filter((w) => w !== undefined);
+    return {
+        writes: [...ctx.netrcWrites, ...confWrites],
+        daemonConfigChanged,
+        daemonConfigFile: daemon.file,
+        userConfigFile: userSettings.length > 0 ? userFile : undefined,
+        notes,
+        summary,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/apply.ts
+
+
+
+
+/** Reads what `filesToRead` names until it names nothing new (as root where the action can). */
+async function readNeeded(files, inputs, owner) {
+    const current = {};
+    for (let round = 0; round < 8; round++) {
+        const wanted = filesToRead(inputs, current).filter((p) => !Object.hasOwn(current, p));
+        if (wanted.length === 0)
+            return current;
+        const texts = await Promise.all(wanted.map((p) => files.read(owner, p).catch(unlessUnreadable)));
+        wanted.forEach((p, i) => (current[p] = texts[i]));
+    }
+    throw new ActionError('Nix configuration files include each other too deeply to plan the configuration.');
+}
+/**
+ * A file the job's user may not read (a root-only netrc, without root access) is one their Nix could not
+ * read either: absent, as far as planning goes. Any other failure stops the action.
+ */
+function unlessUnreadable(error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (code === 'EACCES' || code === 'EPERM')
+        return undefined;
+    throw error;
+}
+async function backupOf(files, write) {
+    const [text, stat] = await Promise.all([
+        files.read(write.owner, write.path),
+        files.stat(write.owner, write.path),
+    ]);
+    return {
+        path: write.path,
+        previous: text === undefined ? undefined : Buffer.from(text, 'utf8').toString('base64'),
+        mode: stat?.mode,
+        owner: write.owner,
+    };
+}
+function credentialOf(write, mode, machine) {
+    // A netrc that was there before keeps its other entries and its mode: only ours is taken out again.
+    return mode !== undefined && write.role === 'daemon-netrc'
+        ? { path: write.path, owner: write.owner, kind: 'entry', mode, ...(machine ? { machine } : {}) }
+        : { path: write.path, owner: write.owner, kind: 'file' };
+}
+async function apply_configureNix(deps, inputs, restore) {
+    const env = inputs.environment;
+    const readAs = deps.root ? 'root' : 'user';
+    const current = await readNeeded(deps.files, inputs, readAs);
+    const plan = planConfiguration({ ...inputs, current });
+    const backups = [];
+    const credentials = [];
+    for (const write of plan.writes) {
+        if (write.secret) {
+            const before = await deps.files.stat(write.owner, write.path);
+            credentials.push(credentialOf(write, before?.mode, inputs.cache?.host));
+        }
+        else {
+            backups.push(await backupOf(deps.files, write));
+        }
+    }
+    const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
+    const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
+    deps.record(state);
+    for (const write of plan.writes)
+        await deps.files.write(write.owner, write.path, write.content, write.mode);
+    if (root === undefined)
+        return { plan, state, daemon: env.daemon };
+    try {
+        const daemon = await restartDaemon({ sys: deps.sys, root }, env.daemon, env.store.socket);
+        return { plan, state, daemon };
+    }
+    catch (error) {
+        throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
+    }
+}
+/** Puts every file back, restarts the daemon with the old configuration, and says what happened. */
+async function rollBack(deps, root, state, daemon, socket, cause) {
+    const reason = errorMessage(cause);
+    const problems = [];
+    await restoreBackups(deps.files, state.backups, state.credentials).catch((e) => {
+        problems.push(`restoring the files failed too: ${errorMessage(e)}`);
+    });
+    // The failed restart may have left the daemon down (its error carries the daemon as it is now).
+    const now = typeof cause === 'object' && cause !== null && 'daemon' in cause ? cause.daemon : daemon;
+    await restartDaemon({ sys: deps.sys, root }, now, socket).catch((e) => {
+        problems.push(`restarting the daemon with the old configuration failed too: ${errorMessage(e)}`);
+    });
+    const outcome = problems.length === 0
+        ? 'The configuration was rolled back and the daemon restarted with it; nothing was changed.'
+        : `Rolling back was incomplete: ${problems.join('; ')}.`;
+    return new ActionError(`The nix-daemon did not come back after the restart: ${reason}\n${outcome}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/** The job summary: one table per stage, written through `@actions/core`'s summary buffer. */
+
+async function writeSummaryTable(title, rows) {
+    await core.summary
+        .addHeading(title, 3)
+        .addTable([
+        [
+            { data: 'What', header: true },
+            { data: 'Found', header: true },
+        ],
+        ...rows.map(([label, value]) => [label, value]),
+    ])
+        .write();
+}
+/** Logs rows as aligned `label: value` lines. */
+function summary_logRows(rows) {
+    const width = Math.max(...rows.map(([label]) => label.length));
+    for (const [label, value] of rows)
+        core.info(`${label.padEnd(width)}  ${value}`);
+}
+
+;// CONCATENATED MODULE: ./src/steps/configure.ts
+/** The configuration stage of main: from inputs and the detected environment to a configured Nix. */
+
+
+
+
+
+
+
+
+const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
+/** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
+const rootHelper = () => ({
+    node: process.execPath,
+    // Built from the bundle's own folder: `new URL(…, import.meta.url)` would make the bundler copy an asset.
+    script: (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'root', 'index.js'),
+});
+/** The plan's inputs, or undefined when the inputs ask for nothing to configure. */
+function planInputs(sys, inputs, env, managed) {
+    const hosted = env.runner.kind === 'github-hosted';
+    // The planner leaves out what is already so (root, a user the daemon trusts already).
+    const trustedUser = resolve(inputs.trustedUser, hosted);
+    const wanted = inputs.cache !== undefined ||
+        inputs.extraSubstituters.length > 0 ||
+        inputs.publicKeys.length > 0 ||
+        inputs.token !== undefined ||
+        trustedUser ||
+        inputs.acceptFlakeConfig;
+    if (!wanted)
+        return undefined;
+    const home = sys.host.home;
+    const temp = sys.env['RUNNER_TEMP'] ?? `${home}/.cache`;
+    return {
+        ...(inputs.cache ? { cache: inputs.cache } : {}),
+        extraSubstituters: inputs.extraSubstituters,
+        publicKeys: inputs.publicKeys,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        trustedUser,
+        acceptFlakeConfig: inputs.acceptFlakeConfig,
+        environment: env,
+        user: env.privilege.user,
+        home,
+        globalConfManaged: managed,
+        rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
+        userNetrcPath: `${temp}/nix-cache-action/netrc`,
+    };
+}
+/** Runs the configuration; `record` persists the undo record before any file is written. */
+async function configureStage(sys, inputs, env, record) {
+    const root = privilegedFor(sys, env.privilege, rootHelper());
+    const files = ownedFiles(root);
+    const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
+    const target = stat?.symlinkTarget;
+    const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);
+    const plan = planInputs(sys, inputs, env, managed);
+    if (plan === undefined) {
+        core.info('No cache, key, token or trust setting given: the Nix configuration is left as it is.');
+        return undefined;
+    }
+    const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
+    const configured = await configureNix({ sys, root, files, record }, plan, restore);
+    logRows(configured.plan.summary);
+    for (const w of configured.plan.writes) {
+        core.info(`wrote ${w.path} (${w.role}, ${w.owner === 'root' ? 'root' : env.privilege.user}, ${w.mode.toString(8)})`);
+    }
+    for (const note of configured.plan.notes)
+        core.info(note);
+    if (root === undefined) {
+        core.warning(`Only the Nix client of ${env.privilege.user} was configured: the action cannot write root-owned files ` +
+            '(not root, no passwordless sudo), so the nix-daemon keeps its configuration and credentials.');
+    }
+    const s = configured.state;
+    core.info(`Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
+        `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`);
+    return configured;
 }
 
 ;// CONCATENATED MODULE: ./src/steps/post.ts
 /** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
+
+
+
+
+
+
+
 
 
 
@@ -31531,13 +33894,37 @@ async function run() {
         }
         await group('Nix environment (from the main step)', () => {
             const env = state.environment;
-            info(`${describeNix(env)}, store mode ${env.store.mode}, daemon: ${describeDaemon(env.daemon)}`);
+            info(`${describeNix(env)}, store mode ${env.store.mode}, daemon: ${environment_describeDaemon(env.daemon)}`);
             info(`Main step started at ${state.startedAt}.`);
             return Promise.resolve();
         });
+        if (state.config)
+            await group('Remove credentials and restore the Nix configuration', () => undo(state));
     }
     catch (error) {
-        setFailed(errorMessage(error));
+        setFailed(errors_errorMessage(error));
+    }
+}
+async function undo(state) {
+    const config = state.config;
+    if (config === undefined)
+        return;
+    const sys = realSystem();
+    const env = state.environment;
+    const root = privileged_privilegedFor(sys, env.privilege, rootHelper());
+    const files = files_ownedFiles(root);
+    if (!config.restore) {
+        await removeCredentials(files, config.credentials);
+        info(`Removed ${config.credentials.length} credential file(s); configuration left as it is (hosted runner).`);
+        return;
+    }
+    await restore_restoreBackups(files, config.backups, config.credentials);
+    info(`Restored ${config.backups.length} file(s) byte for byte and removed ${config.credentials.length} credential file(s).`);
+    if (config.daemonRestarted && root) {
+        // Main restarted the daemon since it was detected: find it as it runs now (main's record if it is down).
+        const now = await probeDaemon(sys);
+        const daemon = await restart_restartDaemon({ sys, root }, now.manager === 'none' ? env.daemon : now, env.store.socket);
+        info(`Daemon restarted with the restored configuration (${environment_describeDaemon(daemon)}).`);
     }
 }
 

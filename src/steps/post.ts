@@ -1,8 +1,15 @@
 /** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
 import * as core from '@actions/core';
+import { ownedFiles } from '../config/files.js';
+import { removeCredentials, restoreBackups } from '../config/restore.js';
+import { restartDaemon } from '../daemon/restart.js';
+import { probeDaemon } from '../nix/detect/manager.js';
 import { describeDaemon, describeNix } from '../report/environment.js';
-import { loadState } from '../state.js';
+import { type MainState, loadState } from '../state.js';
+import { privilegedFor } from '../system/privileged.js';
+import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
+import { rootHelper } from './configure.js';
 
 export async function run(): Promise<void> {
   try {
@@ -17,7 +24,39 @@ export async function run(): Promise<void> {
       core.info(`Main step started at ${state.startedAt}.`);
       return Promise.resolve();
     });
+    if (state.config)
+      await core.group('Remove credentials and restore the Nix configuration', () => undo(state));
   } catch (error: unknown) {
     core.setFailed(errorMessage(error));
+  }
+}
+
+async function undo(state: MainState): Promise<void> {
+  const config = state.config;
+  if (config === undefined) return;
+  const sys = realSystem();
+  const env = state.environment;
+  const root = privilegedFor(sys, env.privilege, rootHelper());
+  const files = ownedFiles(root);
+  if (!config.restore) {
+    await removeCredentials(files, config.credentials);
+    core.info(
+      `Removed ${config.credentials.length} credential file(s); configuration left as it is (hosted runner).`,
+    );
+    return;
+  }
+  await restoreBackups(files, config.backups, config.credentials);
+  core.info(
+    `Restored ${config.backups.length} file(s) byte for byte and removed ${config.credentials.length} credential file(s).`,
+  );
+  if (config.daemonRestarted && root) {
+    // Main restarted the daemon since it was detected: find it as it runs now (main's record if it is down).
+    const now = await probeDaemon(sys);
+    const daemon = await restartDaemon(
+      { sys, root },
+      now.manager === 'none' ? env.daemon : now,
+      env.store.socket,
+    );
+    core.info(`Daemon restarted with the restored configuration (${describeDaemon(daemon)}).`);
   }
 }

@@ -1,0 +1,3 @@
+import { run } from './steps/root-helper.js';
+
+await run();

@@ -1,0 +1,99 @@
+/** The configuration stage of main: from inputs and the detected environment to a configured Nix. */
+import * as core from '@actions/core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Configured, configureNix } from '../config/apply.js';
+import { ownedFiles } from '../config/files.js';
+import { dirOf } from '../config/plan-types.js';
+import type { PlanInputs } from '../config/plan.js';
+import type { Inputs, Tristate } from '../inputs.js';
+import type { NixEnvironment } from '../nix/environment.js';
+import type { ConfigState } from '../state.js';
+import { privilegedFor } from '../system/privileged.js';
+import type { System } from '../system/types.js';
+import { logRows } from '../report/summary.js';
+
+const resolve = (value: Tristate, auto: boolean): boolean => (value === 'auto' ? auto : value === 'true');
+
+/** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
+export const rootHelper = (): { node: string; script: string } => ({
+  node: process.execPath,
+  // Built from the bundle's own folder: `new URL(…, import.meta.url)` would make the bundler copy an asset.
+  script: join(dirname(fileURLToPath(import.meta.url)), '..', 'root', 'index.js'),
+});
+
+/** The plan's inputs, or undefined when the inputs ask for nothing to configure. */
+export function planInputs(
+  sys: System,
+  inputs: Inputs,
+  env: NixEnvironment,
+  managed: boolean,
+): PlanInputs | undefined {
+  const hosted = env.runner.kind === 'github-hosted';
+  // The planner leaves out what is already so (root, a user the daemon trusts already).
+  const trustedUser = resolve(inputs.trustedUser, hosted);
+  const wanted =
+    inputs.cache !== undefined ||
+    inputs.extraSubstituters.length > 0 ||
+    inputs.publicKeys.length > 0 ||
+    inputs.token !== undefined ||
+    trustedUser ||
+    inputs.acceptFlakeConfig;
+  if (!wanted) return undefined;
+  const home = sys.host.home;
+  const temp = sys.env['RUNNER_TEMP'] ?? `${home}/.cache`;
+  return {
+    ...(inputs.cache ? { cache: inputs.cache } : {}),
+    extraSubstituters: inputs.extraSubstituters,
+    publicKeys: inputs.publicKeys,
+    ...(inputs.token ? { token: inputs.token } : {}),
+    trustedUser,
+    acceptFlakeConfig: inputs.acceptFlakeConfig,
+    environment: env,
+    user: env.privilege.user,
+    home,
+    globalConfManaged: managed,
+    rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
+    userNetrcPath: `${temp}/nix-cache-action/netrc`,
+  };
+}
+
+/** Runs the configuration; `record` persists the undo record before any file is written. */
+export async function configureStage(
+  sys: System,
+  inputs: Inputs,
+  env: NixEnvironment,
+  record: (state: ConfigState) => void,
+): Promise<Configured | undefined> {
+  const root = privilegedFor(sys, env.privilege, rootHelper());
+  const files = ownedFiles(root);
+  const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
+  const target = stat?.symlinkTarget;
+  const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);
+  const plan = planInputs(sys, inputs, env, managed);
+  if (plan === undefined) {
+    core.info('No cache, key, token or trust setting given: the Nix configuration is left as it is.');
+    return undefined;
+  }
+  const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
+  const configured = await configureNix({ sys, root, files, record }, plan, restore);
+  logRows(configured.plan.summary);
+  for (const w of configured.plan.writes) {
+    core.info(
+      `wrote ${w.path} (${w.role}, ${w.owner === 'root' ? 'root' : env.privilege.user}, ${w.mode.toString(8)})`,
+    );
+  }
+  for (const note of configured.plan.notes) core.info(note);
+  if (root === undefined) {
+    core.warning(
+      `Only the Nix client of ${env.privilege.user} was configured: the action cannot write root-owned files ` +
+        '(not root, no passwordless sudo), so the nix-daemon keeps its configuration and credentials.',
+    );
+  }
+  const s = configured.state;
+  core.info(
+    `Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
+      `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`,
+  );
+  return configured;
+}
