@@ -11,6 +11,15 @@ import {
   parseStoreUrls,
   parseToken,
 } from './config/validate.js';
+import {
+  parseDuration,
+  parsePolicy,
+  parseRegion,
+  parseRoleArn,
+  parseSessionName,
+  parseStsEndpoint,
+} from './login/aws/validate.js';
+import type { LoginInputs } from './login/mode.js';
 import { ActionError } from './util/errors.js';
 
 export type Tristate = 'auto' | 'true' | 'false';
@@ -26,6 +35,8 @@ export interface Inputs {
   readonly restoreConfig: Tristate;
   /** Write the environment and results to the job summary. */
   readonly jobSummary: boolean;
+  /** What decides the login (see login/mode.ts). */
+  readonly login: LoginInputs;
 }
 
 /** Reads one input's raw value ('' when not given); `core.getInput` in the action. */
@@ -64,6 +75,7 @@ export function readInputs(read: InputReader): Inputs {
     );
   }
   return {
+    login: readLoginInputs(read, cache, token === '' ? undefined : token),
     cache,
     extraSubstituters: parseStoreUrls('extra-substituters', read('extra-substituters')),
     publicKeys: parsePublicKeys('public-keys', read('public-keys')),
@@ -72,5 +84,57 @@ export function readInputs(read: InputReader): Inputs {
     acceptFlakeConfig: parseBoolean('accept-flake-config', read('accept-flake-config'), false),
     restoreConfig: tristate('restore-config', read('restore-config')),
     jobSummary: parseBoolean('job-summary', read('job-summary'), true),
+  };
+}
+
+const AWS_OPTIONAL = [
+  'aws-region',
+  'aws-role-session-name',
+  'aws-role-duration-seconds',
+  'aws-inline-session-policy',
+  'aws-sts-endpoint',
+] as const;
+
+/** An OIDC audience: printable, no whitespace (it goes into a URL query and a JWT claim). */
+function parseAudience(value: string): string | undefined {
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (!/^[\x21-\x7e]{1,256}$/.test(text)) {
+    throw new ActionError(
+      `Input 'audience' must be 1–256 printable characters without spaces (e.g. https://cache.example.org).`,
+    );
+  }
+  return text;
+}
+
+function readLoginInputs(
+  read: InputReader,
+  cache: StoreUrl | undefined,
+  token: string | undefined,
+): LoginInputs {
+  const roleArn = read('aws-role-arn').trim();
+  const exportCredentials = parseBoolean('aws-export-credentials', read('aws-export-credentials'), false);
+  const given: string[] = AWS_OPTIONAL.filter((name) => read(name).trim() !== '');
+  if (exportCredentials) given.push('aws-export-credentials');
+  const aws =
+    roleArn === ''
+      ? undefined
+      : {
+          roleArn: parseRoleArn('aws-role-arn', roleArn),
+          region: parseRegion('aws-region', read('aws-region')),
+          // Empty: made from the repository and run when the login starts.
+          sessionName: parseSessionName('aws-role-session-name', read('aws-role-session-name')) ?? '',
+          durationSeconds: parseDuration('aws-role-duration-seconds', read('aws-role-duration-seconds')),
+          policy: parsePolicy('aws-inline-session-policy', read('aws-inline-session-policy')),
+          stsEndpoint: parseStsEndpoint('aws-sts-endpoint', read('aws-sts-endpoint')),
+          exportCredentials,
+        };
+  return {
+    cache,
+    token,
+    tokenEndpoint: parseStsEndpoint('token-endpoint', read('token-endpoint')),
+    audience: parseAudience(read('audience')),
+    aws,
+    awsInputsGiven: given,
   };
 }

@@ -23,17 +23,28 @@ export interface ConfigState {
 export interface CredentialRecord {
   readonly path: string;
   readonly owner: 'root' | 'user';
-  /** `file`: a netrc of ours, removed; `entry`: our machine entry in a netrc that was there before. */
-  readonly kind: 'file' | 'entry';
+  /**
+   * `file`: a file of ours, removed; `entry`: our machine entry in a netrc that was there before;
+   * `aws-profile`: our profile (named by `machine`) in AWS shared files that were there before.
+   */
+  readonly kind: 'file' | 'entry' | 'aws-profile';
   readonly machine?: string;
   /** For `entry`: the file's mode before (written back with it). */
   readonly mode?: number;
+}
+
+/** What post needs to undo the login: credential files, and the refresher to stop. Never a secret. */
+export interface LoginState {
+  readonly credentials: readonly CredentialRecord[];
+  /** The detached process that renews the credentials, and its log (printed by post). */
+  readonly refresher?: { readonly pid: number; readonly log: string };
 }
 
 export interface MainState {
   /** When main started (ISO 8601). */
   readonly startedAt: string;
   readonly environment: NixEnvironment;
+  readonly login?: LoginState;
   readonly config?: ConfigState;
 }
 
@@ -63,9 +74,11 @@ export function loadState(store: StateStore): MainState | undefined {
   if (!isRecord(parsed) || parsed.version !== VERSION) return undefined;
   if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment)) return undefined;
   const config = isRecord(parsed.config) ? (parsed.config as unknown as ConfigState) : undefined;
+  const login = isRecord(parsed.login) ? (parsed.login as unknown as LoginState) : undefined;
   return {
     startedAt: parsed.startedAt,
     environment: parsed.environment as unknown as NixEnvironment,
+    ...(login ? { login } : {}),
     ...(config ? { config } : {}),
   };
 }

@@ -48,6 +48,8 @@ export interface JobSpec {
   readonly repository?: string;
   readonly ref?: string;
   readonly eventName?: string;
+  /** The webhook payload behind GITHUB_EVENT_PATH (e.g. a pull request from a fork). */
+  readonly event?: unknown;
   /** Per step; a step that runs longer is killed and fails. */
   readonly stepTimeoutMs?: number;
 }
@@ -90,6 +92,7 @@ export async function runJob(spec: JobSpec): Promise<JobResult> {
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   cpSync(join(PROJECT_ROOT, 'action.yml'), join(dirs.action, 'action.yml'));
   cpSync(join(PROJECT_ROOT, 'dist'), join(dirs.action, 'dist'), { recursive: true });
+  writeFileSync(join(root, 'event.json'), JSON.stringify(spec.event ?? {}));
   const job = new JobRunner(spec, action, user, root, dirs);
   try {
     return await job.run();
@@ -268,6 +271,7 @@ class JobRunner {
       GITHUB_REF: this.spec.ref ?? 'refs/heads/main',
       GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
       GITHUB_EVENT_NAME: this.spec.eventName ?? 'push',
+      GITHUB_EVENT_PATH: join(this.root, 'event.json'),
       GITHUB_RUN_ID: '4242',
       GITHUB_RUN_ATTEMPT: '1',
       GITHUB_JOB: 'build',

@@ -34,6 +34,12 @@ export interface CacheOidcOptions {
 export interface CacheAuthOptions {
   /** Reads need no credentials (invalid credentials are still refused). */
   publicRead?: boolean;
+  /**
+   * Only `nix-cache-info` is readable without credentials; everything else still needs them (a cache
+   * that keeps its paths private but not its metadata). Nix then opens the cache for an anonymous
+   * client and takes the 401 of a narinfo for "not there", which it remembers.
+   */
+  publicCacheInfo?: boolean;
   tokens?: StaticToken[];
   /** When set, the Basic user name must be this; otherwise it is ignored. */
   basicUser?: string;

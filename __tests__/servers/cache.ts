@@ -135,7 +135,14 @@ export async function startCacheServer(opts: CacheServerOptions = {}): Promise<C
     if (!write && req.method !== 'GET' && req.method !== 'HEAD') {
       return { status: 405, headers: { allow: 'GET, HEAD, PUT' }, body: 'method not allowed\n' };
     }
-    const checked = await auth.check(req.headers, write ? 'write' : 'read');
+    const anonymousInfo =
+      opts.publicCacheInfo === true &&
+      kind === 'cache-info' &&
+      !write &&
+      req.headers.authorization === undefined;
+    const checked = anonymousInfo
+      ? ({ ok: true, identity: { name: 'anonymous', read: true, write: false } } as const)
+      : await auth.check(req.headers, write ? 'write' : 'read');
     if (!checked.ok) return checked.response;
     const identity = checked.identity.name;
     if (!SAFE_PATH.test(req.path) || req.path.split('/').includes('..')) {

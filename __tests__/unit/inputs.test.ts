@@ -18,6 +18,14 @@ describe('readInputs', () => {
       acceptFlakeConfig: false,
       restoreConfig: 'auto',
       jobSummary: true,
+      login: {
+        cache: undefined,
+        token: undefined,
+        tokenEndpoint: undefined,
+        audience: undefined,
+        aws: undefined,
+        awsInputsGiven: [],
+      },
     });
   });
 
@@ -46,6 +54,41 @@ describe('readInputs', () => {
     expect(inputs.token).toBe('tok_123');
     expect(inputs.trustedUser).toBe('true');
     expect(inputs.restoreConfig).toBe('false');
+  });
+
+  it('reads the AWS login inputs, and lists the aws-* inputs given', () => {
+    const login = readInputs(
+      reader({
+        cache: 's3://nix-cache?region=eu-west-1',
+        'aws-role-arn': 'arn:aws:iam::123456789012:role/nix-cache',
+        'aws-role-duration-seconds': '3600',
+        'aws-export-credentials': 'true',
+      }),
+    ).login;
+    expect(login.aws).toMatchObject({
+      roleArn: 'arn:aws:iam::123456789012:role/nix-cache',
+      region: undefined,
+      durationSeconds: 3600,
+      exportCredentials: true,
+    });
+    expect(login.awsInputsGiven).toEqual(['aws-role-duration-seconds', 'aws-export-credentials']);
+  });
+
+  it.each([
+    ['aws-role-arn', { 'aws-role-arn': 'arn:aws:iam::123456789012:user/alice' }],
+    ['aws-region', { 'aws-role-arn': 'arn:aws:iam::123456789012:role/r', 'aws-region': 'eu west 1' }],
+    [
+      'aws-role-duration-seconds',
+      { 'aws-role-arn': 'arn:aws:iam::123456789012:role/r', 'aws-role-duration-seconds': '60' },
+    ],
+    [
+      'aws-sts-endpoint',
+      { 'aws-role-arn': 'arn:aws:iam::123456789012:role/r', 'aws-sts-endpoint': 'http://sts.example.com' },
+    ],
+    ['token-endpoint', { 'token-endpoint': 'ftp://exchange.example.org' }],
+    ['audience', { audience: 'two words' }],
+  ])('names %s in the error for a malformed value', (name, values) => {
+    expect(() => readInputs(reader(values))).toThrow(new RegExp(`'${name}'`));
   });
 
   it('refuses a token without an http(s) cache, naming both inputs', () => {

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(434);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6992);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 434:
+/***/ 6992:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29892,7 +29892,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod: io_util_chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -31512,7 +31512,7 @@ const userFiles = {
     write: (path, content, mode) => writeFileAtomic(path, content, mode, { owner: undefined, dirMode: 0o700 }),
     remove: removeRootFile,
 };
-function files_ownedFiles(root) {
+function ownedFiles(root) {
     const asRoot = (path) => {
         if (root === undefined) {
             throw new errors_ActionError(`Writing ${path} needs root: run the job as root or give its user passwordless sudo.`);
@@ -31525,6 +31525,135 @@ function files_ownedFiles(root) {
         write: (owner, path, content, mode) => owner === 'root' ? asRoot(path).writeFile(path, content, mode) : userFiles.write(path, content, mode),
         remove: (owner, path) => (owner === 'root' ? asRoot(path).removeFile(path) : userFiles.remove(path)),
     };
+}
+
+;// CONCATENATED MODULE: ./src/login/aws/files.ts
+const AWS_PROFILE_NAME = 'nix-cache-action';
+/** A section header as the AWS SDKs read it: `[ name ]`, optionally followed by a comment. */
+const HEADER = /^\s*\[([^[\]]+)\]\s*(?:[#;].*)?$/u;
+const IGNORABLE = /^\s*(?:[#;].*)?$/u;
+const PROFILE_NAME = /^[\w.@+-]{1,64}$/u;
+function lines(text) {
+    const out = [];
+    const re = /([^\r\n]*)(\r\n|\n|\r|$)/gu;
+    for (const m of text.matchAll(re)) {
+        if (m[0] === '')
+            break;
+        out.push({ body: m[1] ?? '', raw: m[0] });
+    }
+    return out;
+}
+/** `name` or `profile name` with the header's whitespace normalised. */
+const sectionName = (body) => HEADER.exec(body)?.[1]?.trim().replace(/\s+/gu, ' ');
+function checkProfile(profile) {
+    if (!PROFILE_NAME.test(profile) || profile === 'default') {
+        throw new Error(`not a profile name the action writes: ${JSON.stringify(profile)}`);
+    }
+}
+/**
+ * Index ranges [start, end) of the sections named one of `names`. A section runs to the next header,
+ * but blank and comment lines at its end belong to what follows (they usually describe the next one).
+ */
+function sections(all, names) {
+    const ranges = [];
+    for (let i = 0; i < all.length; i++) {
+        const name = sectionName(all[i]?.body ?? '');
+        if (name === undefined || !names.includes(name))
+            continue;
+        let next = i + 1;
+        while (next < all.length && sectionName(all[next]?.body ?? '') === undefined)
+            next++;
+        let end = next;
+        while (end > i + 1 && IGNORABLE.test(all[end - 1]?.body ?? ''))
+            end--;
+        ranges.push([i, end]);
+        i = next - 1;
+    }
+    return ranges;
+}
+function newline(text) {
+    return text.includes('\r\n') ? '\r\n' : '\n';
+}
+/** Puts `section` (lines without terminators) in place of the named sections, or at the end. */
+function replaceSections(text, names, section) {
+    const current = text ?? '';
+    const eol = newline(current);
+    const block = section.map((l) => `${l}${eol}`).join('');
+    const all = lines(current);
+    const ranges = sections(all, names);
+    const first = ranges[0];
+    if (first === undefined) {
+        if (current === '')
+            return block;
+        const ended = /(?:\r\n|\n|\r)$/u.test(current) ? current : `${current}${eol}`;
+        return `${ended}${eol}${block}`;
+    }
+    let out = '';
+    let at = 0;
+    for (const [start, end] of ranges) {
+        out += all
+            .slice(at, start)
+            .map((l) => l.raw)
+            .join('');
+        if (start === first[0])
+            out += block;
+        at = end;
+    }
+    return (out +
+        all
+            .slice(at)
+            .map((l) => l.raw)
+            .join(''));
+}
+function checkValue(what, value) {
+    if (value === '' || !/^[\x21-\x7e]+$/u.test(value)) {
+        throw new Error(`the session's ${what} is empty or has characters a credentials file cannot hold`);
+    }
+}
+/** The credentials file with `[profile]` holding the session (replaced if present, else appended). */
+function withProfile(credentialsText, profile, session) {
+    checkProfile(profile);
+    checkValue('access key id', session.accessKeyId);
+    checkValue('secret access key', session.secretAccessKey);
+    checkValue('session token', session.sessionToken);
+    return replaceSections(credentialsText, [profile], [
+        `[${profile}]`,
+        `aws_access_key_id = ${session.accessKeyId}`,
+        `aws_secret_access_key = ${session.secretAccessKey}`,
+        `aws_session_token = ${session.sessionToken}`,
+    ]);
+}
+/** The config file with `[profile NAME]` naming the region (replaced if present, else appended). */
+function withProfileConfig(configText, profile, region) {
+    checkProfile(profile);
+    if (!/^[a-z0-9-]{1,40}$/u.test(region))
+        throw new Error(`not a region: ${JSON.stringify(region)}`);
+    return replaceSections(configText, [`profile ${profile}`], [`[profile ${profile}]`, `region = ${region}`]);
+}
+/**
+ * The file without the action's sections (`[name]` and `[profile name]`, for either file). When the
+ * removed section ended the file, one blank line before it goes too: what `withProfile` added.
+ */
+function withoutProfile(text, profile) {
+    checkProfile(profile);
+    const all = lines(text);
+    const ranges = sections(all, [profile, `profile ${profile}`]);
+    if (ranges.length === 0)
+        return text;
+    const drop = new Set();
+    for (const [start, end] of ranges)
+        for (let i = start; i < end; i++)
+            drop.add(i);
+    const lastRange = ranges[ranges.length - 1];
+    if (lastRange !== undefined && lastRange[1] === all.length) {
+        const before = lastRange[0] - 1;
+        if (before >= 0 && !drop.has(before) && (all[before]?.body ?? 'x').trim() === '')
+            drop.add(before);
+    }
+    return all
+        .filter((_, i) => !drop.has(i))
+        .map((l) => l.raw)
+        .join('');
 }
 
 ;// CONCATENATED MODULE: ./src/config/text.ts
@@ -31671,7 +31800,7 @@ function freeze(d) {
         ...(d.account === undefined ? {} : { account: d.account }),
     };
 }
-function checkValue(entry, what, value) {
+function netrc_checkValue(entry, what, value) {
     const subject = entry.machine === undefined ? 'the default netrc entry' : `the netrc entry for a machine`;
     if (value === '')
         throw new Error(`${subject}: the ${what} is empty`);
@@ -31685,14 +31814,14 @@ function renderEntry(entry) {
         words.push('default');
     }
     else {
-        checkValue(entry, 'machine name', entry.machine);
+        netrc_checkValue(entry, 'machine name', entry.machine);
         words.push('machine', entry.machine);
     }
     for (const field of ['login', 'password', 'account']) {
         const value = entry[field];
         if (value === undefined)
             continue;
-        checkValue(entry, field, value);
+        netrc_checkValue(entry, field, value);
         words.push(field, value);
     }
     return `${words.join(' ')}\n`;
@@ -31727,7 +31856,11 @@ function removeMachine(text, machine) {
 
 ;// CONCATENATED MODULE: ./src/config/restore.ts
 
-/** Removes every credential main wrote: our netrc files whole, our entry from a netrc that was there. */
+
+/**
+ * Removes every credential main wrote: files of ours whole; from files that were there before, only our
+ * netrc entry or our AWS profile.
+ */
 async function removeCredentials(files, credentials) {
     for (const c of credentials) {
         if (c.kind === 'file' || c.machine === undefined) {
@@ -31735,8 +31868,10 @@ async function removeCredentials(files, credentials) {
             continue;
         }
         const text = await files.read(c.owner, c.path);
-        if (text !== undefined)
-            await files.write(c.owner, c.path, removeMachine(text, c.machine), c.mode ?? 0o600);
+        if (text === undefined)
+            continue;
+        const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
+        await files.write(c.owner, c.path, without, c.mode ?? 0o600);
     }
 }
 /** Writes every file back as it was (or removes it when it did not exist), then removes credentials. */
@@ -32688,9 +32823,11 @@ function loadState(store) {
     if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment))
         return undefined;
     const config = isRecord(parsed.config) ? parsed.config : undefined;
+    const login = isRecord(parsed.login) ? parsed.login : undefined;
     return {
         startedAt: parsed.startedAt,
         environment: parsed.environment,
+        ...(login ? { login } : {}),
         ...(config ? { config } : {}),
     };
 }
@@ -33187,7 +33324,7 @@ function privileged(sys, how, helper) {
         : { via: 'sudo', ...sudoOperations(sys, helper) };
 }
 /** Root as the detected privilege allows it: in-process as root, through passwordless sudo, or not at all. */
-function privileged_privilegedFor(sys, privilege, helper) {
+function privilegedFor(sys, privilege, helper) {
     if (privilege.root)
         return privileged(sys, 'root', helper);
     return privilege.passwordlessSudo ? privileged(sys, 'sudo', helper) : undefined;
@@ -33803,8 +33940,6 @@ function summary_logRows(rows) {
 
 
 
-
-
 const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
 /** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
 const rootHelper = () => ({
@@ -33843,9 +33978,8 @@ function planInputs(sys, inputs, env, managed) {
     };
 }
 /** Runs the configuration; `record` persists the undo record before any file is written. */
-async function configureStage(sys, inputs, env, record) {
-    const root = privilegedFor(sys, env.privilege, rootHelper());
-    const files = ownedFiles(root);
+async function configureStage(sys, access, inputs, env, record) {
+    const { root, files } = access;
     const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
     const target = stat?.symlinkTarget;
     const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);
@@ -33872,8 +34006,471 @@ async function configureStage(sys, inputs, env, record) {
     return configured;
 }
 
+;// CONCATENATED MODULE: ./src/login/refresh/process.ts
+/**
+ * Starting and stopping the refresher process. Main starts it detached (its own session, no handle on
+ * the step's output, or the runner would wait for it), hands it the spec on stdin and waits until it
+ * says `ready`; post stops it (SIGTERM, a bounded wait, SIGKILL) before removing the credentials.
+ */
+
+
+
+
+
+
+
+
+/** The refresher bundle beside this one (dist/refresh/index.js next to dist/main/index.js). */
+const refresherScript = () => join(dirname(fileURLToPath(import.meta.url)), '..', 'refresh', 'index.js');
+/** Environment variables the refresher gets: nothing secret (no INPUT_*, no tokens). */
+const PASSED_ENV = (/* unused pure expression or super */ null && ([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'LANG',
+    'LC_ALL',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    // The runner ends processes carrying its job's tracking id when the job is over.
+    'RUNNER_TRACKING_ID',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+]));
+function refresherEnv(env) {
+    const out = {};
+    for (const name of PASSED_ENV) {
+        const value = env[name];
+        if (value !== undefined)
+            out[name] = value;
+    }
+    return out;
+}
+const READY_FD = 3;
+async function logTail(path) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    return text.trim().split('\n').slice(-5).join('\n');
+}
+/** Starts the refresher and returns its pid once it runs. */
+async function process_startRefresher(spec, options = {}) {
+    await mkdir(dirname(spec.logFile), { recursive: true, mode: 0o700 });
+    const log = await open(spec.logFile, 'a', 0o600);
+    await chmod(spec.logFile, 0o600);
+    const full = {
+        ...spec,
+        version: SPEC_VERSION,
+        maxRunMs: spec.maxRunMs ?? DEFAULT_MAX_RUN_MS,
+        readyFd: READY_FD,
+    };
+    let child;
+    try {
+        child = spawn(options.node ?? process.execPath, [options.script ?? refresherScript()], {
+            detached: true,
+            cwd: '/',
+            env: refresherEnv(options.env ?? process.env),
+            // stdout ignored: @actions/core writes `::add-mask::<token>` there. stderr (crashes) to the log.
+            stdio: ['pipe', 'ignore', log.fd, 'pipe'],
+        });
+    }
+    finally {
+        await log.close();
+    }
+    const ready = child.stdio[READY_FD];
+    const said = [];
+    const outcome = await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            resolve(`it did not say ready within ${options.readyTimeoutMs ?? 10_000} ms`);
+        }, options.readyTimeoutMs ?? 10_000);
+        const done = (result) => {
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.once('error', (error) => {
+            done(`it could not be started: ${error.message}`);
+        });
+        child.once('exit', (code, signal) => {
+            done(`it exited (${signal ?? `code ${code ?? '?'}`})`);
+        });
+        ready?.on('data', (chunk) => {
+            said.push(chunk);
+            if (Buffer.concat(said).toString('utf8').includes('ready\n'))
+                done('ready');
+        });
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(JSON.stringify(full));
+    });
+    ready?.destroy();
+    child.stdin?.destroy();
+    child.unref();
+    if (outcome !== 'ready' || child.pid === undefined) {
+        if (child.pid !== undefined && child.exitCode === null)
+            child.kill('SIGKILL');
+        const tail = await logTail(spec.logFile);
+        throw new ActionError(`The credential refresher did not start: ${outcome}.${tail === '' ? '' : ` Its log (${spec.logFile}):\n${tail}`}`);
+    }
+    return child.pid;
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `pid` is a live process (a zombie is gone: it only waits to be reaped). */
+async function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        // ESRCH: gone. EPERM: another user's process holds the pid now, not ours.
+        return false;
+    }
+    const stat = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    // Without /proc (macOS) the signal is all there is to know.
+    if (stat === undefined)
+        return !(0,external_node_fs_namespaceObject.existsSync)('/proc/self');
+    return parseProcStat(stat)?.state !== 'Z';
+}
+/** A process whose command line shows the refresher bundle (where /proc tells; elsewhere assumed). */
+async function isRefresher(pid) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)('/proc/self'))
+        return true;
+    const cmdline = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    return cmdline?.split('\0').some((arg) => arg.endsWith((0,external_node_path_namespaceObject.join)('refresh', 'index.js'))) === true;
+}
+async function gone(pid, withinMs) {
+    const until = Date.now() + withinMs;
+    for (;;) {
+        if (!(await alive(pid)))
+            return true;
+        if (Date.now() >= until)
+            return false;
+        await sleep(25);
+    }
+}
+/**
+ * Stops the refresher: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL.
+ * Nothing happens when it is gone already or the pid is no longer the refresher's.
+ */
+async function stopRefresher(pid, options = {}) {
+    if (!Number.isInteger(pid) || pid <= 1)
+        return 'not-running';
+    if (!(await alive(pid)) || !(await isRefresher(pid)))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    if (await gone(pid, options.timeoutMs ?? 3_000))
+        return 'stopped';
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    await gone(pid, 2_000);
+    return 'killed';
+}
+
+;// CONCATENATED MODULE: ./src/login/retry.ts
+/**
+ * Retrying transient failures: full-jitter exponential backoff, a server's `Retry-After` honoured, and a
+ * bound on the total time. Permanent failures are never retried. Clock, sleep and randomness are
+ * injected so the policy is tested without waiting.
+ */
+const realTiming = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+const DEFAULT_RETRY = { baseMs: 500, maxDelayMs: 8_000, totalMs: 60_000, maxAttempts: 8 };
+/** Full-jitter backoff ceiling for attempt n (1-based). */
+function backoffCeiling(policy, attempt) {
+    return Math.min(policy.maxDelayMs, policy.baseMs * 2 ** (attempt - 1));
+}
+class RetriesExhausted extends Error {
+    attempts;
+    cause;
+    name = 'RetriesExhausted';
+    constructor(message, attempts, cause) {
+        super(message);
+        this.attempts = attempts;
+        this.cause = cause;
+    }
+}
+/**
+ * Runs `attempt` until it succeeds, fails permanently (rethrown as is), or the policy's bounds are
+ * reached (RetriesExhausted, carrying the last error). `onRetry` is told before each wait.
+ */
+async function withRetry(what, attempt, classify, options = {}) {
+    const policy = options.policy ?? DEFAULT_RETRY;
+    const timing = options.timing ?? realTiming;
+    const started = timing.now();
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (error) {
+            const verdict = classify(error);
+            if (!verdict.retry)
+                throw error;
+            const jitter = Math.floor(timing.random() * backoffCeiling(policy, n));
+            const delay = Math.max(jitter, verdict.afterMs ?? 0);
+            const elapsed = timing.now() - started;
+            if (n >= policy.maxAttempts || elapsed + delay > policy.totalMs) {
+                throw new RetriesExhausted(`${what} failed ${n} time(s) over ${Math.round(elapsed / 1000)} s`, n, error);
+            }
+            options.onRetry?.(n, delay, error);
+            await timing.sleep(delay);
+        }
+    }
+}
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now) {
+    if (header === null || header === undefined || header.trim() === '')
+        return undefined;
+    const seconds = Number(header.trim());
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+;// CONCATENATED MODULE: ./src/login/oidc.ts
+/**
+ * The GitHub OIDC token: whether this job may mint one, minting it (with `@actions/core`'s getIDToken,
+ * which masks it), and what to tell the user when it cannot. Tokens live about five minutes: mint one
+ * right before each use.
+ */
+
+
+
+const oidc_ID_TOKEN_URL_VAR = 'ACTIONS_ID_TOKEN_REQUEST_URL';
+const oidc_ID_TOKEN_TOKEN_VAR = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
+const oidc_isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const oidc_field = (v, key) => (oidc_isRecord(v) ? v[key] : undefined);
+/** Events whose payload is a pull request running in the head's context (no OIDC for forks). */
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_review', 'pull_request_review_comment']);
+/** The head of a pull request lives in another repository (a fork; a deleted fork has `repo: null`). */
+function fromFork(pullRequest) {
+    const headRepo = oidc_field(oidc_field(pullRequest, 'head'), 'repo');
+    if (oidc_field(headRepo, 'fork') === true)
+        return true;
+    const head = oidc_field(headRepo, 'full_name');
+    const base = oidc_field(oidc_field(oidc_field(pullRequest, 'base'), 'repo'), 'full_name');
+    if (headRepo === null)
+        return true;
+    return typeof head === 'string' && typeof base === 'string' && head !== base;
+}
+/**
+ * Whether this job can mint a GitHub OIDC token. `event` is the parsed `GITHUB_EVENT_PATH` payload.
+ * `pull_request_target` runs in the base repository's context, so a missing token there is a missing
+ * permission, even for a fork's pull request.
+ */
+function idTokenAccess(env, event) {
+    const set = (name) => (env[name] ?? '') !== '';
+    if (set(oidc_ID_TOKEN_URL_VAR) && set(oidc_ID_TOKEN_TOKEN_VAR))
+        return 'available';
+    const eventName = env['GITHUB_EVENT_NAME'];
+    const pullRequest = oidc_field(event, 'pull_request');
+    const prEvent = eventName === undefined || eventName === ''
+        ? pullRequest !== undefined
+        : PULL_REQUEST_EVENTS.has(eventName);
+    return prEvent && fromFork(pullRequest) ? 'fork-pull-request' : 'missing-permission';
+}
+const PERMISSIONS_YAML = 'permissions:\n  id-token: write\n  contents: read';
+function loginName(mode) {
+    switch (mode.kind) {
+        case 'aws':
+            return `the AWS login (AssumeRoleWithWebIdentity for ${mode.aws.roleArn})`;
+        case 'token-exchange':
+            return `the token exchange at ${mode.endpoint}`;
+        case 'github-jwt':
+            return 'the cache login with a GitHub OIDC token';
+        default:
+            return 'the cache login';
+    }
+}
+/** The error when OIDC is needed but the job may not mint a token: what to add, where, and why. */
+function missingPermissionMessage(mode) {
+    return (`${loginName(mode)} needs a GitHub OIDC token, but this job cannot mint one: ` +
+        `${oidc_ID_TOKEN_URL_VAR} and ${oidc_ID_TOKEN_TOKEN_VAR} are not set, which means the job lacks the ` +
+        '`id-token: write` permission. Add this to the job (under `jobs.<job_id>:`) or at the top level of the ' +
+        `workflow:\n\n${PERMISSIONS_YAML}\n\n` +
+        'A `permissions` block replaces the default permissions, so `contents: read` keeps actions/checkout ' +
+        'working. In a reusable workflow the calling workflow must grant `id-token: write` too.');
+}
+/** The notice for a fork's pull request: no OIDC token, so pull only. */
+function forkNotice() {
+    return ('This pull request comes from a fork, and GitHub gives workflows of fork pull requests no OIDC token ' +
+        '(nor secrets): the job runs in pull-only mode. Caches are read where they allow anonymous reads; ' +
+        'nothing is pushed. Runs on the base repository (pushes, pull requests from its own branches) log in.');
+}
+/** A login failure meant for the user, and whether trying again later could help (the refresher asks). */
+class CredentialError extends errors_ActionError {
+    transient;
+    name = 'CredentialError';
+    constructor(message, transient) {
+        super(message);
+        this.transient = transient;
+    }
+}
+/** Why a getIDToken call failed, read from the message @actions/core builds ("Error Code : 503"). */
+class IdTokenError extends Error {
+    status;
+    transient;
+    name = 'IdTokenError';
+    constructor(message, 
+    /** HTTP status; undefined for network errors and timeouts. */
+    status, transient) {
+        super(message);
+        this.status = status;
+        this.transient = transient;
+    }
+}
+function classifyIdTokenFailure(error) {
+    const message = errors_errorMessage(error)
+        .replace(/^Error message: /, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim();
+    if (/Unable to get ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message)) {
+        return new IdTokenError(message, undefined, false);
+    }
+    // A 404 or a body without `value`: the request URL is not a token service.
+    if (/do not have ID Token field/.test(message))
+        return new IdTokenError(message, undefined, false);
+    const code = /Error Code : (\d{3})\b/.exec(message)?.[1];
+    if (code === undefined)
+        return new IdTokenError(message, undefined, true); // network: no status
+    const status = Number(code);
+    return new IdTokenError(message, status, status === 408 || status === 429 || status >= 500);
+}
+const idTokenVerdict = (error) => error instanceof IdTokenError && error.transient ? { retry: true } : { retry: false };
+const MINT_RETRY = { baseMs: 1_000, maxDelayMs: 8_000, totalMs: 30_000, maxAttempts: 4 };
+const ATTEMPT_TIMEOUT_MS = 20_000;
+/** Rejects after `ms` (the call itself cannot be cancelled: its late result is dropped). */
+async function within(promise, ms) {
+    promise.catch(() => undefined);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+            reject(new Error(`no answer within ${ms} ms`));
+        }, ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** A MintIdToken with its own seams (tests); `mintIdToken` is the real one. */
+function createMintIdToken(options = {}) {
+    const get = options.getIDToken ?? ((audience) => getIDToken(audience));
+    const timing = options.timing ?? realTiming;
+    const timeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    return async (audience) => {
+        try {
+            return await withRetry('minting a GitHub OIDC token', async () => {
+                try {
+                    return await within(get(audience), timeoutMs);
+                }
+                catch (error) {
+                    throw classifyIdTokenFailure(error);
+                }
+            }, idTokenVerdict, {
+                policy: options.policy ?? MINT_RETRY,
+                timing,
+                onRetry: (n, delay, error) => {
+                    info(`GitHub OIDC token: attempt ${n} failed (${errors_errorMessage(error)}); retrying in ${delay} ms`);
+                },
+            });
+        }
+        catch (error) {
+            throw mintFailure(audience, error);
+        }
+    };
+}
+function mintFailure(audience, error) {
+    const last = error instanceof RetriesExhausted ? error.cause : error;
+    const tries = error instanceof RetriesExhausted ? ` (${error.message})` : '';
+    const status = last instanceof IdTokenError ? last.status : undefined;
+    const hint = status === 401 || status === 403
+        ? ` ${oidc_ID_TOKEN_TOKEN_VAR} was refused: it is only valid during the job that received it.`
+        : last instanceof IdTokenError && !last.transient && status === undefined
+            ? ` Check that the job has \`permissions: id-token: write\` and that ${oidc_ID_TOKEN_URL_VAR} is GitHub's.`
+            : '';
+    return new CredentialError(`Could not mint a GitHub OIDC token for audience "${audience}": ${errors_errorMessage(last)}${tries}.${hint}`, last instanceof IdTokenError && last.transient);
+}
+/** Mints a fresh GitHub OIDC token (masked in the log) for `audience`, retrying transient failures. */
+const mintIdToken = createMintIdToken();
+
+;// CONCATENATED MODULE: ./src/steps/renewal.ts
+/**
+ * Keeping credentials valid for the whole job: main starts the detached refresher with what to renew
+ * and where it goes; post stops it (before removing the credentials) and prints its log.
+ */
+
+
+
+
+
+const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
+/** The netrc files the configuration wrote for the cache host: the refresher rewrites the same ones. */
+function netrcSpec(configured, machine) {
+    const files = (configured?.plan.writes ?? [])
+        .filter((w) => NETRC_ROLES.has(w.role))
+        .map((w) => ({ owner: w.owner, path: w.path, mode: w.mode }));
+    return files.length === 0 ? undefined : { machine, login: DEFAULT_NETRC_LOGIN, files };
+}
+function renewalSpec(loggedIn, configured) {
+    const mode = loggedIn.decision.mode;
+    const machine = loggedIn.cache?.host;
+    if (machine === undefined)
+        return undefined;
+    const netrc = netrcSpec(configured, machine);
+    if (netrc === undefined)
+        return undefined;
+    if (mode.kind === 'github-jwt')
+        return { kind: 'github-jwt', audience: mode.audience, netrc };
+    if (mode.kind === 'token-exchange') {
+        return { kind: 'token-exchange', audience: mode.audience, endpoint: mode.endpoint, netrc };
+    }
+    return undefined;
+}
+/** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
+async function startRenewal(sys, loggedIn, configured, env) {
+    const renewal = renewalSpec(loggedIn, configured);
+    if (renewal === undefined || loggedIn.expiresAt === undefined)
+        return undefined;
+    const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;
+    const log = `${temp}/nix-cache-action/refresher.log`;
+    const pid = await startRefresher({
+        renewal,
+        idTokenRequest: { url: sys.env[ID_TOKEN_URL_VAR] ?? '', token: sys.env[ID_TOKEN_TOKEN_VAR] ?? '' },
+        issuedAt: Date.now(),
+        expiresAt: loggedIn.expiresAt,
+        logFile: log,
+        // The job is over when the runner cleans RUNNER_TEMP (it may empty the folder rather than remove it).
+        lifeline: log,
+        privilege: env.privilege,
+    });
+    core.info(`Credentials are renewed before they expire by a refresher (pid ${pid}) until the post step.`);
+    return { pid, log };
+}
+/** Stops the refresher and prints its log (renewals and expiries; it never holds a token). */
+async function stopRenewal(running) {
+    const result = await stopRefresher(running.pid);
+    const text = await (0,promises_namespaceObject.readFile)(running.log, 'utf8').catch(() => '');
+    info(`Credential refresher ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
+}
+
 ;// CONCATENATED MODULE: ./src/steps/post.ts
 /** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
+
 
 
 
@@ -33906,13 +34503,21 @@ async function run() {
     }
 }
 async function undo(state) {
+    const sys = realSystem();
+    const env = state.environment;
+    const root = privilegedFor(sys, env.privilege, rootHelper());
+    const files = ownedFiles(root);
+    if (state.login) {
+        // The refresher first, so that it does not write a credential again after it is removed.
+        if (state.login.refresher)
+            await stopRenewal(state.login.refresher);
+        await removeCredentials(files, state.login.credentials);
+        if (state.login.credentials.length > 0)
+            info(`Removed ${state.login.credentials.length} login credential file(s).`);
+    }
     const config = state.config;
     if (config === undefined)
         return;
-    const sys = realSystem();
-    const env = state.environment;
-    const root = privileged_privilegedFor(sys, env.privilege, rootHelper());
-    const files = files_ownedFiles(root);
     if (!config.restore) {
         await removeCredentials(files, config.credentials);
         info(`Removed ${config.credentials.length} credential file(s); configuration left as it is (hosted runner).`);

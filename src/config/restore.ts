@@ -1,10 +1,14 @@
 /** Undoing the configuration step: credentials always, files byte for byte when asked. */
 import type { CredentialRecord } from '../state.js';
 import type { OwnedFiles } from './files.js';
+import { withoutProfile } from '../login/aws/files.js';
 import { removeMachine } from './netrc.js';
 import type { FileBackup } from './types.js';
 
-/** Removes every credential main wrote: our netrc files whole, our entry from a netrc that was there. */
+/**
+ * Removes every credential main wrote: files of ours whole; from files that were there before, only our
+ * netrc entry or our AWS profile.
+ */
 export async function removeCredentials(
   files: OwnedFiles,
   credentials: readonly CredentialRecord[],
@@ -15,8 +19,10 @@ export async function removeCredentials(
       continue;
     }
     const text = await files.read(c.owner, c.path);
-    if (text !== undefined)
-      await files.write(c.owner, c.path, removeMachine(text, c.machine), c.mode ?? 0o600);
+    if (text === undefined) continue;
+    const without =
+      c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
+    await files.write(c.owner, c.path, without, c.mode ?? 0o600);
   }
 }
 

@@ -3,13 +3,13 @@ import * as core from '@actions/core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Configured, configureNix } from '../config/apply.js';
-import { ownedFiles } from '../config/files.js';
+import type { OwnedFiles } from '../config/files.js';
 import { dirOf } from '../config/plan-types.js';
 import type { PlanInputs } from '../config/plan.js';
 import type { Inputs, Tristate } from '../inputs.js';
 import type { NixEnvironment } from '../nix/environment.js';
 import type { ConfigState } from '../state.js';
-import { privilegedFor } from '../system/privileged.js';
+import type { Privileged } from '../system/privileged.js';
 import type { System } from '../system/types.js';
 import { logRows } from '../report/summary.js';
 
@@ -61,12 +61,12 @@ export function planInputs(
 /** Runs the configuration; `record` persists the undo record before any file is written. */
 export async function configureStage(
   sys: System,
+  access: { readonly root: Privileged | undefined; readonly files: OwnedFiles },
   inputs: Inputs,
   env: NixEnvironment,
   record: (state: ConfigState) => void,
 ): Promise<Configured | undefined> {
-  const root = privilegedFor(sys, env.privilege, rootHelper());
-  const files = ownedFiles(root);
+  const { root, files } = access;
   const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
   const target = stat?.symlinkTarget;
   const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);

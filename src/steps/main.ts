@@ -1,13 +1,17 @@
-/** The main step: detect the Nix environment, configure client and daemon, save what post needs. */
+/** The main step: detect the Nix environment, log in, configure client and daemon, save what post needs. */
 import * as core from '@actions/core';
+import { ownedFiles } from '../config/files.js';
 import { readInputs } from '../inputs.js';
 import { detectEnvironment } from '../nix/detect.js';
 import { environmentOutputs, environmentRows } from '../report/environment.js';
 import { logRows, writeSummaryTable } from '../report/summary.js';
-import { type ConfigState, saveState } from '../state.js';
+import { type ConfigState, type LoginState, saveState } from '../state.js';
+import { privilegedFor } from '../system/privileged.js';
 import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
-import { configureStage } from './configure.js';
+import { configureStage, rootHelper } from './configure.js';
+import { loginStage } from './login.js';
+import { startRenewal } from './renewal.js';
 
 /** Inputs that hold secrets: masked before anything can print them. */
 const SECRET_INPUTS = new Set(['token']);
@@ -27,15 +31,46 @@ export async function run(): Promise<void> {
       return env;
     });
     for (const [name, value] of Object.entries(environmentOutputs(environment))) core.setOutput(name, value);
-    saveState(core, { startedAt, environment });
-    const record = (config: ConfigState): void => {
-      saveState(core, { startedAt, environment, config });
+
+    // What post must undo is saved before it is done, so a main step that dies half-way is undone too.
+    let login: LoginState = { credentials: [] };
+    let config: ConfigState | undefined;
+    const save = (): void => {
+      saveState(core, { startedAt, environment, login, ...(config ? { config } : {}) });
     };
+    save();
+    const root = privilegedFor(sys, environment.privilege, rootHelper());
+    const access = { root, files: ownedFiles(root) };
+
+    const loggedIn = await core.group('Log in', async () => {
+      const result = await loginStage(sys, inputs, environment, access.files, (credentials) => {
+        login = { ...login, credentials };
+        save();
+      });
+      logRows(result.rows);
+      return result;
+    });
     const configured = await core.group('Configure Nix', () =>
-      configureStage(sys, inputs, environment, record),
+      configureStage(
+        sys,
+        access,
+        { ...inputs, cache: loggedIn.cache, token: loggedIn.password },
+        environment,
+        (c) => {
+          config = c;
+          save();
+        },
+      ),
     );
+    const refresher = await startRenewal(sys, loggedIn, configured, environment);
+    if (refresher) {
+      login = { ...login, refresher };
+      save();
+    }
+
     if (inputs.jobSummary) {
       await writeSummaryTable('Nix environment', environmentRows(environment));
+      await writeSummaryTable('Login', loggedIn.rows);
       if (configured) await writeSummaryTable('Nix configuration', configured.plan.summary);
     }
   } catch (error: unknown) {

@@ -10,6 +10,7 @@ import { privilegedFor } from '../system/privileged.js';
 import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
 import { rootHelper } from './configure.js';
+import { stopRenewal } from './renewal.js';
 
 export async function run(): Promise<void> {
   try {
@@ -32,12 +33,19 @@ export async function run(): Promise<void> {
 }
 
 async function undo(state: MainState): Promise<void> {
-  const config = state.config;
-  if (config === undefined) return;
   const sys = realSystem();
   const env = state.environment;
   const root = privilegedFor(sys, env.privilege, rootHelper());
   const files = ownedFiles(root);
+  if (state.login) {
+    // The refresher first, so that it does not write a credential again after it is removed.
+    if (state.login.refresher) await stopRenewal(state.login.refresher);
+    await removeCredentials(files, state.login.credentials);
+    if (state.login.credentials.length > 0)
+      core.info(`Removed ${state.login.credentials.length} login credential file(s).`);
+  }
+  const config = state.config;
+  if (config === undefined) return;
   if (!config.restore) {
     await removeCredentials(files, config.credentials);
     core.info(

@@ -1,0 +1,3 @@
+import { run } from './steps/refresh.js';
+
+await run();
