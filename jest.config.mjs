@@ -17,7 +17,7 @@ export default {
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/testbed/global-setup.ts',
       globalTeardown: '<rootDir>/__tests__/testbed/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/__tests__/testbed/e2e-timeout.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/testbed/e2e-setup.ts'],
     },
   ],
 };

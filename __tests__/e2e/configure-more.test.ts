@@ -1,13 +1,23 @@
 /**
- * Configure, two more ways a job meets Nix: a user with no root access at all (only their own client
- * can be configured, and the log says what the daemon will not get), and a daemon that looked the cache
- * up before the credentials existed (Nix remembers that miss; the action's block must not let it hide
- * the cache for the rest of the job).
+ * Configure, more ways a job meets Nix: a user with no root access at all (only their own client can
+ * be configured, and a warning says what the daemon will not get); a daemon that looked the cache up
+ * before the credentials existed (Nix remembers that miss; the action's block must not let it hide the
+ * cache for the rest of the job); a global nix.conf managed by the system (NixOS), never written.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../harness/action.js';
 import { runJob } from '../harness/job.js';
 import { describeE2E } from '../testbed/e2e.js';
@@ -34,9 +44,9 @@ const removeUser = (name: string): void => {
   for (const dir of ['profiles', 'gcroots']) sh('rm', ['-rf', `/nix/var/nix/${dir}/per-user/${name}`]);
 };
 
-/** The step outputs (`name=value`) of an `if` on a command's exit code: the job goes on either way. */
-const exitCodeOf = (command: string): string =>
-  `if ${command}; then echo code=0; else echo "code=$?"; fi >> "$GITHUB_OUTPUT"`;
+/** A step that records a command's exit code as output `name` (its stdout goes to the log): the job goes on either way. */
+const exitCodeOf = (command: string, name = 'code'): string =>
+  `if ${command} >&2; then echo ${name}=0; else echo "${name}=$?"; fi >> "$GITHUB_OUTPUT"`;
 
 describeE2E('configure: more ways a job meets Nix', () => {
   // Each test starts from the test bed's own configuration (hosted jobs leave theirs on purpose).
@@ -85,7 +95,7 @@ describeE2E('configure: more ways a job meets Nix', () => {
           {
             id: 'global',
             user: 'root',
-            run: `echo "sha=$(sha256sum ${NIX_CONF} | cut -d' ' -f1)" >> "$GITHUB_OUTPUT"; ${exitCodeOf(`test -e ${ROOT_NETRC}`).replace('code=', 'root-netrc=')}`,
+            run: `echo "sha=$(sha256sum ${NIX_CONF} | cut -d' ' -f1)" >> "$GITHUB_OUTPUT"; ${exitCodeOf(`test -e ${ROOT_NETRC}`, 'root-netrc')}`,
           },
           // The user's own client reads the cache with its key and token: narinfo, then the NARs.
           { id: 'info', run: `${NIXCMD} path-info --store '${pc.cache.url}' ${pc.path}` },
@@ -116,13 +126,14 @@ describeE2E('configure: more ways a job meets Nix', () => {
         expect(changedSince(globalBefore)).toEqual([]);
         expect(job.steps.files?.outputs['netrc-mode']).toBe('600');
         expect(job.steps.files?.outputs['conf-netrc']).toBe(job.steps.files?.outputs['netrc-path']);
-        // The client authenticated; the daemon never asked with credentials (it had none).
+        // The user's client read the NARs with the token; the daemon could not.
         const reads = pc.cache.log.filter((r) => r.identity === 'token:ci' && r.status === 200);
         expect(reads.filter((r) => r.kind === 'nar').length).toBeGreaterThanOrEqual(pc.closure.length);
         expect(job.steps.daemon?.outputs.code).not.toBe('0');
         expect(isValidPath(pc.path)).toBe(false);
         // One warning that names what the daemon will not get, and how to fix it.
         const warnings = job.log.annotations.filter((a) => a.level === 'warning' && a.step === 'nix');
+        expect(warnings).toHaveLength(1);
         const warning = warnings.map((a) => a.message).join('\n');
         expect(warning).toMatch(/cannot write root-owned files/);
         expect(warning).toContain(`builds will not download from ${pc.cache.url}`);
@@ -259,6 +270,90 @@ describeE2E('configure: more ways a job meets Nix', () => {
         expect(isValidPath(pc.path)).toBe(false);
       } finally {
         run.cleanup();
+      }
+    });
+  });
+
+  describe('a global nix.conf managed by the system (a link into /etc/static, as on NixOS)', () => {
+    const STATIC_DIR = '/etc/static';
+    const STATIC_CONF = `${STATIC_DIR}/nix/nix.conf`;
+    /** The netrc the daemon reads when nothing names one ($NIX_CONF_DIR/netrc), there before the job. */
+    const NETRC = '/etc/nix/netrc';
+    const OTHER = 'machine other.example.org login other password other-secret-5d2e\n';
+    let pc: PrivateCache;
+    beforeAll(async () => {
+      pc = await privateCache({ tokens: [{ token: TOKEN, read: true, name: 'ci' }] });
+    });
+    afterAll(async () => {
+      await pc.close();
+    });
+
+    it('never writes it: the token joins the netrc the daemon reads, no restart; post takes only that entry out', async () => {
+      if (existsSync(STATIC_DIR)) throw new Error(`${STATIC_DIR} exists on this machine: not touching it`);
+      // The system's configuration lists the cache and its key; only the token comes from the job.
+      const system = `${readFileSync(NIX_CONF, 'utf8')}extra-substituters = ${pc.cache.url}\nextra-trusted-public-keys = ${pc.key.publicKey}\n`;
+      mkdirSync(dirname(STATIC_CONF), { recursive: true });
+      writeFileSync(STATIC_CONF, system);
+      rmSync(NIX_CONF);
+      symlinkSync(STATIC_CONF, NIX_CONF);
+      writeFileSync(NETRC, OTHER);
+      chmodSync(NETRC, 0o640);
+      try {
+        await testbed('restart-daemon');
+        const before = snapshot([STATIC_CONF, NETRC]);
+        deletePaths(pc.closure.filter(isValidPath));
+        const job = await runJob({
+          runnerEnvironment: 'github-hosted',
+          steps: [
+            {
+              uses: '.',
+              id: 'nix',
+              with: {
+                cache: pc.cache.url,
+                'public-keys': pc.key.publicKey,
+                token: TOKEN,
+                'trusted-user': 'false',
+              },
+            },
+            {
+              id: 'netrc',
+              user: 'root',
+              run: `echo "mode=$(stat -c %a ${NETRC})" >> "$GITHUB_OUTPUT"; echo "machines=$(awk '{printf "%s ", $2}' ${NETRC})" >> "$GITHUB_OUTPUT"`,
+            },
+            // The daemon substitutes with the token from the netrc it already reads.
+            { id: 'realise', run: `nix-store -r ${pc.path}` },
+          ],
+        });
+        try {
+          expect(job.results.map((r) => `${r.name}:${r.conclusion}`)).toEqual([
+            'nix:success',
+            'netrc:success',
+            'realise:success',
+            'Post nix:success',
+          ]);
+          expect(readlinkSync(NIX_CONF)).toBe(STATIC_CONF);
+          // While it holds the token it is root's alone; post gives it its own mode back.
+          expect(job.steps.netrc?.outputs).toEqual({ mode: '600', machines: 'other.example.org 127.0.0.1 ' });
+          expect(job.log.shown('nix')).toMatch(/Daemon not restarted/);
+          // Nothing is missing on the daemon's side: no warning.
+          expect(job.log.annotations.filter((a) => a.step === 'nix')).toEqual([]);
+          expect(
+            pc.cache.log.some((r) => r.kind === 'nar' && r.status === 200 && r.identity === 'token:ci'),
+          ).toBe(true);
+          expect(isValidPath(pc.path)).toBe(true);
+          // Post (hosted): the system's file untouched, the netrc as it was, mode included.
+          expect(changedSince(before)).toEqual([]);
+          expect(statSync(NETRC).mode & 0o777).toBe(0o640);
+          expect(filesContaining(TOKEN, ['/etc/nix', '/etc/static', '/root/.config', job.root])).toEqual([]);
+          expect(job.log.leaks(TOKEN)).toEqual([]);
+        } finally {
+          job.cleanup();
+        }
+      } finally {
+        rmSync(NIX_CONF, { force: true });
+        rmSync(STATIC_DIR, { recursive: true, force: true });
+        rmSync(NETRC, { force: true });
+        await testbed('up');
       }
     });
   });

@@ -131,6 +131,9 @@ describeE2E('configure: a token-protected HTTP cache for client and daemon', () 
     try {
       expect(job.status).toBe('success');
       expect(job.steps.blocks?.outputs.count).toBe('1');
+      // The second run changed nothing the daemon reads: no second restart.
+      expect(job.log.shown('first')).toMatch(/Daemon restarted \(pid \d+\)/);
+      expect(job.log.shown('second')).toMatch(/Daemon not restarted/);
       expect(job.results.filter((r) => r.kind === 'post').map((r) => r.name)).toEqual([
         'Post second',
         'Post first',

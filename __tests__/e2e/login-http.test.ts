@@ -17,7 +17,7 @@ import { parseNetrc } from '../../src/config/netrc.js';
 import { exchangeToken, jwtCredential } from '../../src/login/exchange.js';
 import { mintIdToken } from '../../src/login/oidc.js';
 import { startRefresher, stopRefresher, type StartSpec } from '../../src/login/refresh/process.js';
-import type { RenewalSpec } from '../../src/login/refresh/spec.js';
+import type { NetrcSpec, RenewalSpec } from '../../src/login/refresh/spec.js';
 import { parseProcStat } from '../../src/system/proc.js';
 import { startCacheServer, type CacheServer } from '../servers/cache.js';
 import { withEnv } from '../servers/env.js';
@@ -163,7 +163,7 @@ interface Started {
 async function startAsRunner(
   oidc: OidcServer,
   cache: CacheServer,
-  renewal: (files: RenewalSpec['netrc']) => RenewalSpec,
+  renewal: (files: NetrcSpec) => RenewalSpec,
   first: { password: string; expiresAt: number },
 ): Promise<Started> {
   const runner = userInfo(RUNNER);

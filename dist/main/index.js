@@ -59435,6 +59435,18 @@ function lastValue(lines, name) {
             value = line.value;
     return value;
 }
+/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
+function listValue(lines, name) {
+    let list = [];
+    for (const line of lines) {
+        const words = line.value.split(/\s+/u).filter((w) => w !== '');
+        if (line.name === name)
+            list = words;
+        else if (line.name === `extra-${name}`)
+            list.push(...words);
+    }
+    return list;
+}
 /**
  * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
  * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
@@ -59844,15 +59856,10 @@ function planDaemon(ctx) {
 
 ;// CONCATENATED MODULE: ./src/config/plan-notes.ts
 const unslash = (url) => url.replace(/\/+$/u, '');
-/** Substituters the daemon already accepts from any client (its `substituters` and `trusted-substituters`). */
-function alreadyAllowed(env) {
-    const listed = `${env.config.settings['substituters'] ?? ''} ${env.config.settings['trusted-substituters'] ?? ''}`;
-    return new Set(listed
-        .split(/\s+/u)
-        .filter((u) => u !== '')
-        .map(unslash));
-}
-/** Notes for settings that reach only the job user's own Nix commands. */
+/**
+ * Notes for settings that reach only the job user's own Nix commands; `missing` when the daemon goes
+ * without some of them (the notes then say which, and how to fix it: a warning, not an aside).
+ */
 function clientOnlyNotes(f) {
     const env = f.environment;
     const notes = [];
@@ -59864,20 +59871,21 @@ function clientOnlyNotes(f) {
         notes.push(`${why}, but no nix-daemon is in use: Nix opens the store itself, so ${f.userFile} configures it fully.`);
         if (f.wantsTrust)
             notes.push(`trusted-user: without a daemon there is no trusted-users list to join.`);
-        return notes;
+        return { notes, missing: false };
     }
     if (env.trust.trusted) {
         notes.push(`${why}, but the daemon trusts ${f.user}: it applies the settings Nix sends from ${f.userFile} with each connection.`);
-        return notes;
+        return { notes, missing: false };
     }
     notes.push(`${why}, and the daemon does not trust ${f.user}: the settings were written to ${f.userFile}, for the Nix commands ${f.user} runs.`);
-    const allowed = alreadyAllowed(env);
+    const allowed = new Set(f.daemonAllows.substituters.map(unslash));
     const ignored = f.substituters.filter((url) => !allowed.has(unslash(url)));
     if (ignored.length > 0) {
         notes.push(`The daemon ignores substituters it does not already list in substituters or trusted-substituters: builds will not download from ${ignored.join(', ')}.`);
     }
-    if (f.keys.length > 0) {
-        const names = f.keys.map((k) => k.slice(0, k.indexOf(':'))).join(', ');
+    const refused = f.keys.filter((k) => !f.daemonAllows.keys.includes(k));
+    if (refused.length > 0) {
+        const names = refused.map((k) => k.slice(0, k.indexOf(':'))).join(', ');
         notes.push(`The daemon ignores trusted-public-keys from an untrusted user: it refuses paths signed only by ${names}.`);
     }
     if (f.tokenHost !== undefined && !f.daemonHasToken) {
@@ -59885,10 +59893,13 @@ function clientOnlyNotes(f) {
     }
     if (f.wantsTrust)
         notes.push(`trusted-user: adding ${f.user} to trusted-users needs root.`);
+    // The daemon's own configuration may already have everything (a NixOS system that lists the cache).
+    if (notes.length === 1)
+        return { notes, missing: false };
     notes.push(f.reason === 'managed'
         ? `To fix: set nix.settings.substituters, trusted-public-keys (or trusted-users) in the system configuration.`
         : `To fix: run the job as root, allow ${f.user} passwordless sudo, or add ${f.user} to trusted-users in ${globalFile} and restart the daemon.`);
-    return notes;
+    return { notes, missing: true };
 }
 function trustRow(f) {
     const user = f.inputs.user;
@@ -60003,6 +60014,7 @@ function decide(inputs, read) {
             daemonConfigFile: undefined,
             userConfigFile: undefined,
             notes,
+            warnings: [],
             summary: [],
         };
     }
@@ -60047,8 +60059,10 @@ function decide(inputs, read) {
     if (userSettings.length > 0 && env.config.fromEnvironment) {
         notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
     }
+    const warnings = [];
     if (daemon.unreachable !== undefined) {
-        notes.push(...clientOnlyNotes({
+        const daemonLines = expandChain([globalFile], read.conf);
+        const clientOnly = clientOnlyNotes({
             environment: env,
             user: inputs.user,
             reason: daemon.unreachable,
@@ -60058,7 +60072,12 @@ function decide(inputs, read) {
             tokenHost: entry?.machine,
             daemonHasToken: daemon.netrc !== undefined,
             wantsTrust: ctx.wantsTrust,
-        }));
+            daemonAllows: {
+                substituters: ['substituters', 'trusted-substituters'].flatMap((n) => listValue(daemonLines, n)),
+                keys: listValue(daemonLines, 'trusted-public-keys'),
+            },
+        });
+        (clientOnly.missing ? warnings : notes).push(...clientOnly.notes);
     }
     const daemonConfigChanged = daemon.write !== undefined;
     const summary = summaryRows({
@@ -60078,6 +60097,7 @@ function decide(inputs, read) {
         daemonConfigFile: daemon.file,
         userConfigFile: userSettings.length > 0 ? userFile : undefined,
         notes,
+        warnings,
         summary,
     };
 }
@@ -60214,33 +60234,56 @@ function withoutProfile(text, profile) {
 ;// CONCATENATED MODULE: ./src/config/restore.ts
 
 
+
 /**
  * Removes every credential main wrote: files of ours whole; from files that were there before, only our
- * netrc entry or our AWS profile.
+ * netrc entry or our AWS profile. One that cannot be removed does not keep the others: each is tried,
+ * then the failures are reported together.
  */
 async function removeCredentials(files, credentials) {
+    const failures = [];
     for (const c of credentials) {
-        if (c.kind === 'file' || c.machine === undefined) {
-            await files.remove(c.owner, c.path);
-            continue;
+        try {
+            if (c.kind === 'file' || c.machine === undefined) {
+                await files.remove(c.owner, c.path);
+                continue;
+            }
+            const text = await files.read(c.owner, c.path);
+            if (text === undefined)
+                continue;
+            const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
+            await files.write(c.owner, c.path, without, c.mode ?? 0o600);
         }
-        const text = await files.read(c.owner, c.path);
-        if (text === undefined)
-            continue;
-        const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
-        await files.write(c.owner, c.path, without, c.mode ?? 0o600);
+        catch (error) {
+            failures.push(`${c.path}: ${errors_errorMessage(error)}`);
+        }
     }
+    if (failures.length > 0)
+        throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
 }
-/** Writes every file back as it was (or removes it when it did not exist), then removes credentials. */
+/**
+ * Writes every file back as it was (or removes it when it did not exist), then removes credentials:
+ * always, also when a file could not be put back (every failure is reported, after both).
+ */
 async function restoreBackups(files, backups, credentials) {
+    const failures = [];
     // Last written first, so a file backed up twice ends as it was first.
     for (const b of [...backups].reverse()) {
-        if (b.previous === undefined)
-            await files.remove(b.owner, b.path);
-        else
-            await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+        try {
+            if (b.previous === undefined)
+                await files.remove(b.owner, b.path);
+            else
+                await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+        }
+        catch (error) {
+            failures.push(`Could not restore ${b.path}: ${errors_errorMessage(error)}`);
+        }
     }
-    await removeCredentials(files, credentials);
+    await removeCredentials(files, credentials).catch((error) => {
+        failures.push(errors_errorMessage(error));
+    });
+    if (failures.length > 0)
+        throw new Error(failures.join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/config/apply.ts
@@ -60306,9 +60349,10 @@ async function configureNix(deps, inputs, restore) {
     }
     const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
     const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
-    deps.record(state);
-    for (const write of plan.writes)
-        await deps.files.write(write.owner, write.path, write.content, write.mode);
+    // Post needs the files' previous bytes only to restore them: a nix.conf can hold secrets of its own
+    // (`access-tokens`), so they stay out of the state when post will not restore.
+    deps.record(restore ? state : { ...state, backups: [] });
+    await writeAll(deps.files, plan.writes, state);
     if (root === undefined)
         return { plan, state, daemon: env.daemon };
     try {
@@ -60317,6 +60361,20 @@ async function configureNix(deps, inputs, restore) {
     }
     catch (error) {
         throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
+    }
+}
+/** Writes the plan's files in order; when one fails, puts back those written before it and says so. */
+async function writeAll(files, writes, state) {
+    const written = new Set();
+    for (const write of writes) {
+        try {
+            await files.write(write.owner, write.path, write.content, write.mode);
+        }
+        catch (error) {
+            const undone = await restoreBackups(files, state.backups.filter((b) => written.has(b.path)), state.credentials.filter((c) => written.has(c.path))).then(() => 'The files written before it were put back; nothing was changed.', (e) => `Putting back the files written before it failed too: ${errors_errorMessage(e)}.`);
+            throw new ActionError(`Writing ${write.path} failed: ${errors_errorMessage(error)}\n${undone}`);
+        }
+        written.add(write.path);
     }
 }
 /** Puts every file back, restarts the daemon with the old configuration, and says what happened. */
@@ -60401,10 +60459,9 @@ async function configureStage(sys, access, inputs, env, record) {
     }
     for (const note of configured.plan.notes)
         info(note);
-    if (root === undefined) {
-        warning(`Only the Nix client of ${env.privilege.user} was configured: the action cannot write root-owned files ` +
-            '(not root, no passwordless sudo), so the nix-daemon keeps its configuration and credentials.');
-    }
+    // One annotation: what the daemon goes without, why, and how to fix it.
+    if (configured.plan.warnings.length > 0)
+        warning(configured.plan.warnings.join('\n'));
     const s = configured.state;
     info(`Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
         `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`);
@@ -61415,8 +61472,7 @@ function oidc(mode, access, permissionHelp) {
         return {
             mode: { kind: 'none' },
             pullOnly: true,
-            reason: 'This pull request comes from a fork, and GitHub gives fork pull requests no OIDC token: the job ' +
-                'pulls from public caches only and pushes nothing.',
+            reason: 'a pull request from a fork gets no OIDC token',
         };
     }
     throw new ActionError(permissionHelp(mode));
@@ -61503,7 +61559,7 @@ async function loginStage(sys, inputs, env, files, record) {
     const decision = decideLogin(inputs.login, access, missingPermissionMessage);
     const mode = decision.mode;
     if ('pullOnly' in decision)
-        notice(`${decision.reason} ${forkNotice()}`);
+        notice(forkNotice());
     const rows = [['Login', describeMode(mode)]];
     const base = {
         decision,
@@ -61602,20 +61658,29 @@ function bool(o, key, where) {
         throw new Error(`${where}.${key} must be true or false`);
     return v;
 }
+function absolute(o, key, where) {
+    const path = spec_str(o, key, where);
+    if (!path.startsWith('/'))
+        throw new Error(`${where}.${key} must be absolute`);
+    return path;
+}
+function owner(o, where) {
+    const v = o['owner'];
+    if (v !== 'root' && v !== 'user')
+        throw new Error(`${where}.owner must be "root" or "user"`);
+    return v;
+}
+function fileMode(o, where) {
+    const mode = num(o, 'mode', where);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+        throw new Error(`${where}.mode must be a file mode`);
+    return mode;
+}
 function netrcTarget(v, i) {
     const where = `renewal.netrc.files[${i}]`;
     if (!spec_isRecord(v))
         throw new Error(`${where} must be an object`);
-    const owner = v['owner'];
-    if (owner !== 'root' && owner !== 'user')
-        throw new Error(`${where}.owner must be "root" or "user"`);
-    const path = spec_str(v, 'path', where);
-    if (!path.startsWith('/'))
-        throw new Error(`${where}.path must be absolute`);
-    const mode = num(v, 'mode', where);
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
-        throw new Error(`${where}.mode must be a file mode`);
-    return { owner, path, mode };
+    return { owner: owner(v, where), path: absolute(v, 'path', where), mode: fileMode(v, where) };
 }
 function netrcSpec(o) {
     const netrc = obj(o, 'netrc', 'renewal');
@@ -61627,6 +61692,58 @@ function netrcSpec(o) {
         login: spec_str(netrc, 'login', 'renewal.netrc'),
         files: files.map(netrcTarget),
     };
+}
+function awsTarget(v, i) {
+    const where = `renewal.files[${i}]`;
+    if (!spec_isRecord(v))
+        throw new Error(`${where} must be an object`);
+    return {
+        owner: owner(v, where),
+        credentials: absolute(v, 'credentials', where),
+        config: absolute(v, 'config', where),
+        mode: fileMode(v, where),
+    };
+}
+/** An optional field: absent (or null) is undefined, anything else must pass `read`. */
+function optional(o, key, read) {
+    return o[key] === undefined || o[key] === null ? undefined : read(o, key);
+}
+function awsRole(renewal) {
+    const where = 'renewal.role';
+    const role = obj(renewal, 'role', 'renewal');
+    const roleArn = spec_str(role, 'roleArn', where);
+    if (!roleArn.startsWith('arn:'))
+        throw new Error(`${where}.roleArn must be an ARN`);
+    const durationSeconds = optional(role, 'durationSeconds', (r, k) => {
+        const n = num(r, k, where);
+        if (!Number.isInteger(n) || n <= 0)
+            throw new Error(`${where}.${k} must be a whole number of seconds`);
+        return n;
+    });
+    const policy = optional(role, 'policy', (r, k) => spec_str(r, k, where));
+    const stsEndpoint = optional(role, 'stsEndpoint', (r, k) => {
+        const url = spec_str(r, k, where);
+        if (!/^https?:\/\/[^/\s]/u.test(url))
+            throw new Error(`${where}.${k} must be an http(s) URL`);
+        return url;
+    });
+    const region = spec_str(role, 'region', where);
+    if (!/^[a-z0-9-]{1,40}$/u.test(region))
+        throw new Error(`${where}.region must be an AWS region name`);
+    return {
+        roleArn,
+        region,
+        sessionName: spec_str(role, 'sessionName', where),
+        ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        ...(policy === undefined ? {} : { policy }),
+        ...(stsEndpoint === undefined ? {} : { stsEndpoint }),
+    };
+}
+function awsTargets(renewal) {
+    const files = renewal['files'];
+    if (!Array.isArray(files) || files.length === 0)
+        throw new Error('renewal.files must list AWS credentials and config files');
+    return files.map(awsTarget);
 }
 function renewalSpec(o) {
     const renewal = obj(o, 'renewal', 'spec');
@@ -61641,8 +61758,10 @@ function renewalSpec(o) {
                 endpoint: spec_str(renewal, 'endpoint', 'renewal'),
                 netrc: netrcSpec(renewal),
             };
+        case 'aws':
+            return { kind: 'aws', audience, role: awsRole(renewal), files: awsTargets(renewal) };
         default:
-            throw new Error('renewal.kind must be "github-jwt" or "token-exchange"');
+            throw new Error('renewal.kind must be "github-jwt", "token-exchange" or "aws"');
     }
 }
 /** The spec from its JSON text; throws naming the field at fault (never its value). */
@@ -61865,6 +61984,7 @@ async function process_stopRefresher(pid, options = {}) {
 
 
 
+
 const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
 /** The netrc files the configuration wrote for the cache host: the refresher rewrites the same ones. */
 function renewal_netrcSpec(configured, machine) {
@@ -61873,8 +61993,43 @@ function renewal_netrcSpec(configured, machine) {
         .map((w) => ({ owner: w.owner, path: w.path, mode: w.mode }));
     return files.length === 0 ? undefined : { machine, login: DEFAULT_NETRC_LOGIN, files };
 }
-function renewal_renewalSpec(loggedIn, configured) {
+/**
+ * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
+ * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
+ */
+function awsSpec(env, loggedIn) {
     const mode = loggedIn.decision.mode;
+    if (mode.kind !== 'aws' || loggedIn.aws === undefined)
+        return undefined;
+    const { aws } = mode;
+    const { user, root } = loggedIn.aws;
+    const target = (owner, f) => ({
+        owner,
+        credentials: f.credentials,
+        config: f.config,
+        mode: 0o600,
+    });
+    const files = [target('user', user), ...(root === undefined ? [] : [target('root', root)])];
+    return {
+        kind: 'aws',
+        audience: mode.audience,
+        role: {
+            roleArn: aws.roleArn,
+            region: aws.region,
+            // The name main used (the same default from the same environment).
+            sessionName: aws.sessionName || sessionName(env),
+            ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
+            ...(aws.policy === undefined ? {} : { policy: aws.policy }),
+            ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
+        },
+        files,
+    };
+}
+/** What the refresher renews after this login (`env`: the job's environment); undefined: nothing. */
+function renewal_renewalSpec(env, loggedIn, configured) {
+    const mode = loggedIn.decision.mode;
+    if (mode.kind === 'aws')
+        return awsSpec(env, loggedIn);
     const machine = loggedIn.cache?.host;
     if (machine === undefined)
         return undefined;
@@ -61890,7 +62045,7 @@ function renewal_renewalSpec(loggedIn, configured) {
 }
 /** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
 async function startRenewal(sys, loggedIn, configured, env) {
-    const renewal = renewal_renewalSpec(loggedIn, configured);
+    const renewal = renewal_renewalSpec(sys.env, loggedIn, configured);
     if (renewal === undefined || loggedIn.expiresAt === undefined)
         return undefined;
     const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;

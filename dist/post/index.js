@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6992);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9951);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6992:
+/***/ 9951:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31671,7 +31671,7 @@ const NAMES = {
     '\f': 'a form feed',
 };
 /** A name for one character that does not reveal a secret's content (letters are never named). */
-function describeChar(ch) {
+function text_describeChar(ch) {
     const named = NAMES[ch];
     if (named !== undefined)
         return named;
@@ -31700,12 +31700,12 @@ function text_findUnsafeChar(value, rules = {}) {
         else
             bad = false;
         if (bad)
-            return { position, what: describeChar(ch) };
+            return { position, what: text_describeChar(ch) };
     }
     return undefined;
 }
 /** "1st", "2nd", "3rd", "4th"… for naming an entry in a list input. */
-function ordinal(n) {
+function text_ordinal(n) {
     const tens = n % 100;
     if (tens >= 11 && tens <= 13)
         return `${n}th`;
@@ -31857,33 +31857,56 @@ function removeMachine(text, machine) {
 ;// CONCATENATED MODULE: ./src/config/restore.ts
 
 
+
 /**
  * Removes every credential main wrote: files of ours whole; from files that were there before, only our
- * netrc entry or our AWS profile.
+ * netrc entry or our AWS profile. One that cannot be removed does not keep the others: each is tried,
+ * then the failures are reported together.
  */
 async function removeCredentials(files, credentials) {
+    const failures = [];
     for (const c of credentials) {
-        if (c.kind === 'file' || c.machine === undefined) {
-            await files.remove(c.owner, c.path);
-            continue;
+        try {
+            if (c.kind === 'file' || c.machine === undefined) {
+                await files.remove(c.owner, c.path);
+                continue;
+            }
+            const text = await files.read(c.owner, c.path);
+            if (text === undefined)
+                continue;
+            const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
+            await files.write(c.owner, c.path, without, c.mode ?? 0o600);
         }
-        const text = await files.read(c.owner, c.path);
-        if (text === undefined)
-            continue;
-        const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
-        await files.write(c.owner, c.path, without, c.mode ?? 0o600);
+        catch (error) {
+            failures.push(`${c.path}: ${errors_errorMessage(error)}`);
+        }
     }
+    if (failures.length > 0)
+        throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
 }
-/** Writes every file back as it was (or removes it when it did not exist), then removes credentials. */
+/**
+ * Writes every file back as it was (or removes it when it did not exist), then removes credentials:
+ * always, also when a file could not be put back (every failure is reported, after both).
+ */
 async function restore_restoreBackups(files, backups, credentials) {
+    const failures = [];
     // Last written first, so a file backed up twice ends as it was first.
     for (const b of [...backups].reverse()) {
-        if (b.previous === undefined)
-            await files.remove(b.owner, b.path);
-        else
-            await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+        try {
+            if (b.previous === undefined)
+                await files.remove(b.owner, b.path);
+            else
+                await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+        }
+        catch (error) {
+            failures.push(`Could not restore ${b.path}: ${errors_errorMessage(error)}`);
+        }
     }
-    await removeCredentials(files, credentials);
+    await removeCredentials(files, credentials).catch((error) => {
+        failures.push(errors_errorMessage(error));
+    });
+    if (failures.length > 0)
+        throw new Error(failures.join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/nix/detect/systemd.ts
@@ -33225,7 +33248,7 @@ const KILL_AND_SETTLE_MARGIN_MS = 10_000;
 function sudoArgv(helper) {
     return ['-n', helper.node, helper.script];
 }
-function fail(request, helper, out) {
+function sudo_client_fail(request, helper, out) {
     const said = out.stderr.trim() || out.stdout.trim().slice(0, 500) || 'no output';
     const hint = /password is required|terminal is required|not allowed to execute|not in the sudoers/i.test(said)
         ? ' The action needs passwordless sudo (as on GitHub-hosted runners) or to run as root for this.'
@@ -33269,7 +33292,7 @@ function sudoOperations(sys, helper) {
         });
         const answer = parseAnswer(out.stdout);
         if (answer === undefined)
-            fail(request, helper, out);
+            sudo_client_fail(request, helper, out);
         if (!answer.ok)
             throw new Error(answer.error);
         return answer.value;
@@ -33737,6 +33760,7 @@ function decide(inputs, read) {
             daemonConfigFile: undefined,
             userConfigFile: undefined,
             notes,
+            warnings: [],
             summary: [],
         };
     }
@@ -33781,8 +33805,10 @@ function decide(inputs, read) {
     if (userSettings.length > 0 && env.config.fromEnvironment) {
         notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
     }
+    const warnings = [];
     if (daemon.unreachable !== undefined) {
-        notes.push(...clientOnlyNotes({
+        const daemonLines = expandChain([globalFile], read.conf);
+        const clientOnly = clientOnlyNotes({
             environment: env,
             user: inputs.user,
             reason: daemon.unreachable,
@@ -33792,7 +33818,12 @@ function decide(inputs, read) {
             tokenHost: entry?.machine,
             daemonHasToken: daemon.netrc !== undefined,
             wantsTrust: ctx.wantsTrust,
-        }));
+            daemonAllows: {
+                substituters: ['substituters', 'trusted-substituters'].flatMap((n) => listValue(daemonLines, n)),
+                keys: listValue(daemonLines, 'trusted-public-keys'),
+            },
+        });
+        (clientOnly.missing ? warnings : notes).push(...clientOnly.notes);
     }
     const daemonConfigChanged = daemon.write !== undefined;
     const summary = summaryRows({
@@ -33812,6 +33843,7 @@ function decide(inputs, read) {
         daemonConfigFile: daemon.file,
         userConfigFile: userSettings.length > 0 ? userFile : undefined,
         notes,
+        warnings,
         summary,
     };
 }
@@ -33879,9 +33911,10 @@ async function apply_configureNix(deps, inputs, restore) {
     }
     const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
     const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
-    deps.record(state);
-    for (const write of plan.writes)
-        await deps.files.write(write.owner, write.path, write.content, write.mode);
+    // Post needs the files' previous bytes only to restore them: a nix.conf can hold secrets of its own
+    // (`access-tokens`), so they stay out of the state when post will not restore.
+    deps.record(restore ? state : { ...state, backups: [] });
+    await writeAll(deps.files, plan.writes, state);
     if (root === undefined)
         return { plan, state, daemon: env.daemon };
     try {
@@ -33890,6 +33923,20 @@ async function apply_configureNix(deps, inputs, restore) {
     }
     catch (error) {
         throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
+    }
+}
+/** Writes the plan's files in order; when one fails, puts back those written before it and says so. */
+async function writeAll(files, writes, state) {
+    const written = new Set();
+    for (const write of writes) {
+        try {
+            await files.write(write.owner, write.path, write.content, write.mode);
+        }
+        catch (error) {
+            const undone = await restoreBackups(files, state.backups.filter((b) => written.has(b.path)), state.credentials.filter((c) => written.has(c.path))).then(() => 'The files written before it were put back; nothing was changed.', (e) => `Putting back the files written before it failed too: ${errorMessage(e)}.`);
+            throw new ActionError(`Writing ${write.path} failed: ${errorMessage(error)}\n${undone}`);
+        }
+        written.add(write.path);
     }
 }
 /** Puts every file back, restarts the daemon with the old configuration, and says what happened. */
@@ -33996,10 +34043,9 @@ async function configureStage(sys, access, inputs, env, record) {
     }
     for (const note of configured.plan.notes)
         core.info(note);
-    if (root === undefined) {
-        core.warning(`Only the Nix client of ${env.privilege.user} was configured: the action cannot write root-owned files ` +
-            '(not root, no passwordless sudo), so the nix-daemon keeps its configuration and credentials.');
-    }
+    // One annotation: what the daemon goes without, why, and how to fix it.
+    if (configured.plan.warnings.length > 0)
+        core.warning(configured.plan.warnings.join('\n'));
     const s = configured.state;
     core.info(`Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
         `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`);
@@ -34172,6 +34218,78 @@ async function stopRefresher(pid, options = {}) {
     }
     await gone(pid, 2_000);
     return 'killed';
+}
+
+;// CONCATENATED MODULE: ./src/config/validate-message.ts
+/** How validation errors are worded: the input named, the problem, a good value; never a secret. */
+
+
+/** "Input 'cache'" or "Input 'extra-substituters' (2nd entry)". */
+function validate_message_subject(input, index, noun = 'entry') {
+    return index === undefined ? `Input '${input}'` : `Input '${input}' (${ordinal(index + 1)} ${noun})`;
+}
+function validate_message_fail(who, problem, expected) {
+    throw new ActionError(`${who} ${problem}; ${expected}.`);
+}
+/** A short, harmless word from the value (a scheme, a parameter name) or undefined. */
+function shown(word) {
+    return /^[\w.+-]{1,24}$/u.test(word) ? word : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/login/aws/session-name.ts
+/**
+ * RoleSessionName: 2–64 characters of `[\w+=,.@-]` (ASCII `\w`). AWS shows it in CloudTrail and in the
+ * assumed role's ARN, so the default names the repository and the run.
+ */
+
+
+const MAX = 64;
+const ALLOWED = /^[A-Za-z0-9_+=,.@-]+$/u;
+const FALLBACK = 'gh-nix-cache-action';
+/** Characters outside the allowed set become '-', runs of '-' one, and none at either end. */
+function sanitise(text) {
+    return text
+        .replace(/[^A-Za-z0-9_+=,.@-]/gu, '-')
+        .replace(/-{2,}/gu, '-')
+        .replace(/^-+|-+$/gu, '');
+}
+/**
+ * `gh-OWNER-REPO-RUNID-ATTEMPT` from GITHUB_REPOSITORY, GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: sanitised,
+ * the repository part shortened first so that the run stays identifiable; never empty or invalid.
+ */
+function session_name_sessionName(env) {
+    const repo = sanitise(env.GITHUB_REPOSITORY ?? '');
+    const parts = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT].map((part) => sanitise(part ?? ''));
+    const run = sanitise(parts
+        .filter((part) => part !== '')
+        .join('-')
+        .slice(0, 40));
+    const suffix = run === '' ? '' : `-${run}`;
+    const room = MAX - 'gh-'.length - suffix.length;
+    const head = sanitise(repo.slice(0, room));
+    if (head === '' && suffix === '')
+        return FALLBACK;
+    const name = head === '' ? `gh${suffix}` : `gh-${head}${suffix}`;
+    return name.length >= 2 && name.length <= MAX && ALLOWED.test(name) ? name : FALLBACK;
+}
+/** A session name given by the user; '' gives undefined (the default from `sessionName`). */
+function parseSessionName(input, value) {
+    const name = value.trim();
+    if (name === '')
+        return undefined;
+    const who = subject(input, undefined);
+    const expected = `expected 2 to ${MAX} of letters, digits and +=,.@_- (e.g. gh-my-repo-deploy)`;
+    let position = 0;
+    for (const ch of name) {
+        position += 1;
+        if (!ALLOWED.test(ch))
+            fail(who, `contains ${describeChar(ch)} at position ${position}`, expected);
+    }
+    if (name.length < 2)
+        fail(who, 'is 1 character long', expected);
+    if (name.length > MAX)
+        fail(who, `is ${name.length} characters long`, expected);
+    return name;
 }
 
 ;// CONCATENATED MODULE: ./src/login/retry.ts
@@ -34418,6 +34536,7 @@ const mintIdToken = createMintIdToken();
 
 
 
+
 const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
 /** The netrc files the configuration wrote for the cache host: the refresher rewrites the same ones. */
 function netrcSpec(configured, machine) {
@@ -34426,8 +34545,43 @@ function netrcSpec(configured, machine) {
         .map((w) => ({ owner: w.owner, path: w.path, mode: w.mode }));
     return files.length === 0 ? undefined : { machine, login: DEFAULT_NETRC_LOGIN, files };
 }
-function renewalSpec(loggedIn, configured) {
+/**
+ * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
+ * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
+ */
+function awsSpec(env, loggedIn) {
     const mode = loggedIn.decision.mode;
+    if (mode.kind !== 'aws' || loggedIn.aws === undefined)
+        return undefined;
+    const { aws } = mode;
+    const { user, root } = loggedIn.aws;
+    const target = (owner, f) => ({
+        owner,
+        credentials: f.credentials,
+        config: f.config,
+        mode: 0o600,
+    });
+    const files = [target('user', user), ...(root === undefined ? [] : [target('root', root)])];
+    return {
+        kind: 'aws',
+        audience: mode.audience,
+        role: {
+            roleArn: aws.roleArn,
+            region: aws.region,
+            // The name main used (the same default from the same environment).
+            sessionName: aws.sessionName || sessionName(env),
+            ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
+            ...(aws.policy === undefined ? {} : { policy: aws.policy }),
+            ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
+        },
+        files,
+    };
+}
+/** What the refresher renews after this login (`env`: the job's environment); undefined: nothing. */
+function renewalSpec(env, loggedIn, configured) {
+    const mode = loggedIn.decision.mode;
+    if (mode.kind === 'aws')
+        return awsSpec(env, loggedIn);
     const machine = loggedIn.cache?.host;
     if (machine === undefined)
         return undefined;
@@ -34443,7 +34597,7 @@ function renewalSpec(loggedIn, configured) {
 }
 /** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
 async function startRenewal(sys, loggedIn, configured, env) {
-    const renewal = renewalSpec(loggedIn, configured);
+    const renewal = renewalSpec(sys.env, loggedIn, configured);
     if (renewal === undefined || loggedIn.expiresAt === undefined)
         return undefined;
     const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;
@@ -34495,8 +34649,9 @@ async function run() {
             info(`Main step started at ${state.startedAt}.`);
             return Promise.resolve();
         });
-        if (state.config)
+        if (state.login || state.config) {
             await group('Remove credentials and restore the Nix configuration', () => undo(state));
+        }
     }
     catch (error) {
         setFailed(errors_errorMessage(error));

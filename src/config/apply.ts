@@ -105,9 +105,11 @@ export async function configureNix(
   }
   const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
   const state: ConfigState = { backups, credentials, daemonRestarted: root !== undefined, restore };
-  deps.record(state);
+  // Post needs the files' previous bytes only to restore them: a nix.conf can hold secrets of its own
+  // (`access-tokens`), so they stay out of the state when post will not restore.
+  deps.record(restore ? state : { ...state, backups: [] });
 
-  for (const write of plan.writes) await deps.files.write(write.owner, write.path, write.content, write.mode);
+  await writeAll(deps.files, plan.writes, state);
   if (root === undefined) return { plan, state, daemon: env.daemon };
 
   try {
@@ -115,6 +117,27 @@ export async function configureNix(
     return { plan, state, daemon };
   } catch (error: unknown) {
     throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
+  }
+}
+
+/** Writes the plan's files in order; when one fails, puts back those written before it and says so. */
+async function writeAll(files: OwnedFiles, writes: readonly FileWrite[], state: ConfigState): Promise<void> {
+  const written = new Set<string>();
+  for (const write of writes) {
+    try {
+      await files.write(write.owner, write.path, write.content, write.mode);
+    } catch (error: unknown) {
+      const undone = await restoreBackups(
+        files,
+        state.backups.filter((b) => written.has(b.path)),
+        state.credentials.filter((c) => written.has(c.path)),
+      ).then(
+        () => 'The files written before it were put back; nothing was changed.',
+        (e: unknown) => `Putting back the files written before it failed too: ${errorMessage(e)}.`,
+      );
+      throw new ActionError(`Writing ${write.path} failed: ${errorMessage(error)}\n${undone}`);
+    }
+    written.add(write.path);
   }
 }
 

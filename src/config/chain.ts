@@ -56,6 +56,17 @@ export function lastValue(lines: readonly ChainLine[], name: string): string | u
   return value;
 }
 
+/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
+export function listValue(lines: readonly ChainLine[], name: string): string[] {
+  let list: string[] = [];
+  for (const line of lines) {
+    const words = line.value.split(/\s+/u).filter((w) => w !== '');
+    if (line.name === name) list = words;
+    else if (line.name === `extra-${name}`) list.push(...words);
+  }
+  return list;
+}
+
 /**
  * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
  * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.

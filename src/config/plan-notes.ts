@@ -18,23 +18,20 @@ export interface ClientOnlyFacts {
   /** Whether the daemon reads the token anyway (an existing netrc it uses was extended). */
   readonly daemonHasToken: boolean;
   readonly wantsTrust: boolean;
+  /**
+   * What the daemon's own configuration (the global nix.conf chain, not the user's files) already
+   * lists: substituters any client may use (`substituters`, `trusted-substituters`), and keys.
+   */
+  readonly daemonAllows: { readonly substituters: readonly string[]; readonly keys: readonly string[] };
 }
 
 const unslash = (url: string): string => url.replace(/\/+$/u, '');
 
-/** Substituters the daemon already accepts from any client (its `substituters` and `trusted-substituters`). */
-function alreadyAllowed(env: NixEnvironment): Set<string> {
-  const listed = `${env.config.settings['substituters'] ?? ''} ${env.config.settings['trusted-substituters'] ?? ''}`;
-  return new Set(
-    listed
-      .split(/\s+/u)
-      .filter((u) => u !== '')
-      .map(unslash),
-  );
-}
-
-/** Notes for settings that reach only the job user's own Nix commands. */
-export function clientOnlyNotes(f: ClientOnlyFacts): string[] {
+/**
+ * Notes for settings that reach only the job user's own Nix commands; `missing` when the daemon goes
+ * without some of them (the notes then say which, and how to fix it: a warning, not an aside).
+ */
+export function clientOnlyNotes(f: ClientOnlyFacts): { readonly notes: string[]; readonly missing: boolean } {
   const env = f.environment;
   const notes: string[] = [];
   const globalFile = env.config.globalFile;
@@ -48,26 +45,27 @@ export function clientOnlyNotes(f: ClientOnlyFacts): string[] {
       `${why}, but no nix-daemon is in use: Nix opens the store itself, so ${f.userFile} configures it fully.`,
     );
     if (f.wantsTrust) notes.push(`trusted-user: without a daemon there is no trusted-users list to join.`);
-    return notes;
+    return { notes, missing: false };
   }
   if (env.trust.trusted) {
     notes.push(
       `${why}, but the daemon trusts ${f.user}: it applies the settings Nix sends from ${f.userFile} with each connection.`,
     );
-    return notes;
+    return { notes, missing: false };
   }
   notes.push(
     `${why}, and the daemon does not trust ${f.user}: the settings were written to ${f.userFile}, for the Nix commands ${f.user} runs.`,
   );
-  const allowed = alreadyAllowed(env);
+  const allowed = new Set(f.daemonAllows.substituters.map(unslash));
   const ignored = f.substituters.filter((url) => !allowed.has(unslash(url)));
   if (ignored.length > 0) {
     notes.push(
       `The daemon ignores substituters it does not already list in substituters or trusted-substituters: builds will not download from ${ignored.join(', ')}.`,
     );
   }
-  if (f.keys.length > 0) {
-    const names = f.keys.map((k) => k.slice(0, k.indexOf(':'))).join(', ');
+  const refused = f.keys.filter((k) => !f.daemonAllows.keys.includes(k));
+  if (refused.length > 0) {
+    const names = refused.map((k) => k.slice(0, k.indexOf(':'))).join(', ');
     notes.push(
       `The daemon ignores trusted-public-keys from an untrusted user: it refuses paths signed only by ${names}.`,
     );
@@ -78,12 +76,14 @@ export function clientOnlyNotes(f: ClientOnlyFacts): string[] {
     );
   }
   if (f.wantsTrust) notes.push(`trusted-user: adding ${f.user} to trusted-users needs root.`);
+  // The daemon's own configuration may already have everything (a NixOS system that lists the cache).
+  if (notes.length === 1) return { notes, missing: false };
   notes.push(
     f.reason === 'managed'
       ? `To fix: set nix.settings.substituters, trusted-public-keys (or trusted-users) in the system configuration.`
       : `To fix: run the job as root, allow ${f.user} passwordless sudo, or add ${f.user} to trusted-users in ${globalFile} and restart the daemon.`,
   );
-  return notes;
+  return { notes, missing: true };
 }
 
 export interface SummaryFacts {

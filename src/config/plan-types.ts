@@ -64,8 +64,10 @@ export interface ConfigPlan {
   readonly daemonConfigFile: string | undefined;
   /** The user nix.conf our client-side block is in, when there is one. */
   readonly userConfigFile: string | undefined;
-  /** For the log: what could not be configured, why, and how to fix it. */
+  /** For the log: what was done differently from the obvious, and why. */
   readonly notes: readonly string[];
+  /** For a warning: what the daemon goes without (its configuration out of reach), why, and how to fix it. */
+  readonly warnings: readonly string[];
   /** For the job summary: what was configured. */
   readonly summary: readonly (readonly [label: string, value: string])[];
 }

@@ -8,7 +8,7 @@
  * pointing at their copy, and all the client settings when the daemon side is out of reach.
  */
 import type { NixEnvironment } from '../nix/environment.js';
-import { type ChainLine, expandChain, lastValue } from './chain.js';
+import { type ChainLine, expandChain, lastValue, listValue } from './chain.js';
 import { planDaemon } from './plan-daemon.js';
 import { clientOnlyNotes, summaryRows } from './plan-notes.js';
 import {
@@ -119,6 +119,7 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
       daemonConfigFile: undefined,
       userConfigFile: undefined,
       notes,
+      warnings: [],
       summary: [],
     };
   }
@@ -166,20 +167,25 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
   if (userSettings.length > 0 && env.config.fromEnvironment) {
     notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
   }
+  const warnings: string[] = [];
   if (daemon.unreachable !== undefined) {
-    notes.push(
-      ...clientOnlyNotes({
-        environment: env,
-        user: inputs.user,
-        reason: daemon.unreachable,
-        userFile,
-        substituters,
-        keys,
-        tokenHost: entry?.machine,
-        daemonHasToken: daemon.netrc !== undefined,
-        wantsTrust: ctx.wantsTrust,
-      }),
-    );
+    const daemonLines = expandChain([globalFile], read.conf);
+    const clientOnly = clientOnlyNotes({
+      environment: env,
+      user: inputs.user,
+      reason: daemon.unreachable,
+      userFile,
+      substituters,
+      keys,
+      tokenHost: entry?.machine,
+      daemonHasToken: daemon.netrc !== undefined,
+      wantsTrust: ctx.wantsTrust,
+      daemonAllows: {
+        substituters: ['substituters', 'trusted-substituters'].flatMap((n) => listValue(daemonLines, n)),
+        keys: listValue(daemonLines, 'trusted-public-keys'),
+      },
+    });
+    (clientOnly.missing ? warnings : notes).push(...clientOnly.notes);
   }
 
   const daemonConfigChanged = daemon.write !== undefined;
@@ -201,6 +207,7 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
     daemonConfigFile: daemon.file,
     userConfigFile: userSettings.length > 0 ? userFile : undefined,
     notes,
+    warnings,
     summary,
   };
 }

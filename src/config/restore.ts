@@ -2,40 +2,59 @@
 import type { CredentialRecord } from '../state.js';
 import type { OwnedFiles } from './files.js';
 import { withoutProfile } from '../login/aws/files.js';
+import { errorMessage } from '../util/errors.js';
 import { removeMachine } from './netrc.js';
 import type { FileBackup } from './types.js';
 
 /**
  * Removes every credential main wrote: files of ours whole; from files that were there before, only our
- * netrc entry or our AWS profile.
+ * netrc entry or our AWS profile. One that cannot be removed does not keep the others: each is tried,
+ * then the failures are reported together.
  */
 export async function removeCredentials(
   files: OwnedFiles,
   credentials: readonly CredentialRecord[],
 ): Promise<void> {
+  const failures: string[] = [];
   for (const c of credentials) {
-    if (c.kind === 'file' || c.machine === undefined) {
-      await files.remove(c.owner, c.path);
-      continue;
+    try {
+      if (c.kind === 'file' || c.machine === undefined) {
+        await files.remove(c.owner, c.path);
+        continue;
+      }
+      const text = await files.read(c.owner, c.path);
+      if (text === undefined) continue;
+      const without =
+        c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
+      await files.write(c.owner, c.path, without, c.mode ?? 0o600);
+    } catch (error: unknown) {
+      failures.push(`${c.path}: ${errorMessage(error)}`);
     }
-    const text = await files.read(c.owner, c.path);
-    if (text === undefined) continue;
-    const without =
-      c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
-    await files.write(c.owner, c.path, without, c.mode ?? 0o600);
   }
+  if (failures.length > 0) throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
 }
 
-/** Writes every file back as it was (or removes it when it did not exist), then removes credentials. */
+/**
+ * Writes every file back as it was (or removes it when it did not exist), then removes credentials:
+ * always, also when a file could not be put back (every failure is reported, after both).
+ */
 export async function restoreBackups(
   files: OwnedFiles,
   backups: readonly FileBackup[],
   credentials: readonly CredentialRecord[],
 ): Promise<void> {
+  const failures: string[] = [];
   // Last written first, so a file backed up twice ends as it was first.
   for (const b of [...backups].reverse()) {
-    if (b.previous === undefined) await files.remove(b.owner, b.path);
-    else await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+    try {
+      if (b.previous === undefined) await files.remove(b.owner, b.path);
+      else await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+    } catch (error: unknown) {
+      failures.push(`Could not restore ${b.path}: ${errorMessage(error)}`);
+    }
   }
-  await removeCredentials(files, credentials);
+  await removeCredentials(files, credentials).catch((error: unknown) => {
+    failures.push(errorMessage(error));
+  });
+  if (failures.length > 0) throw new Error(failures.join('\n'));
 }

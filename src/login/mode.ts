@@ -120,9 +120,7 @@ function oidc(
     return {
       mode: { kind: 'none' },
       pullOnly: true,
-      reason:
-        'This pull request comes from a fork, and GitHub gives fork pull requests no OIDC token: the job ' +
-        'pulls from public caches only and pushes nothing.',
+      reason: 'a pull request from a fork gets no OIDC token',
     };
   }
   throw new ActionError(permissionHelp(mode));

@@ -84,12 +84,8 @@ export async function configureStage(
     );
   }
   for (const note of configured.plan.notes) core.info(note);
-  if (root === undefined) {
-    core.warning(
-      `Only the Nix client of ${env.privilege.user} was configured: the action cannot write root-owned files ` +
-        '(not root, no passwordless sudo), so the nix-daemon keeps its configuration and credentials.',
-    );
-  }
+  // One annotation: what the daemon goes without, why, and how to fix it.
+  if (configured.plan.warnings.length > 0) core.warning(configured.plan.warnings.join('\n'));
   const s = configured.state;
   core.info(
     `Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +

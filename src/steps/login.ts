@@ -124,7 +124,7 @@ export async function loginStage(
   const access = idTokenAccess(sys.env, await readEvent(sys.env['GITHUB_EVENT_PATH']));
   const decision = decideLogin(inputs.login, access, missingPermissionMessage);
   const mode = decision.mode;
-  if ('pullOnly' in decision) core.notice(`${decision.reason} ${forkNotice()}`);
+  if ('pullOnly' in decision) core.notice(forkNotice());
   const rows: Row[] = [['Login', describeMode(mode)]];
   const base = {
     decision,

@@ -25,8 +25,9 @@ export async function run(): Promise<void> {
       core.info(`Main step started at ${state.startedAt}.`);
       return Promise.resolve();
     });
-    if (state.config)
+    if (state.login || state.config) {
       await core.group('Remove credentials and restore the Nix configuration', () => undo(state));
+    }
   } catch (error: unknown) {
     core.setFailed(errorMessage(error));
   }

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ownedFiles } from '../config/files.js';
 import { type LoopResult, runRefresher } from '../login/refresh/loop.js';
-import { applyWrites, renewalFor } from '../login/refresh/renewal.js';
+import { applyWrites, describeTargets, renewalFor } from '../login/refresh/renewal.js';
 import { type RefresherSpec, parseSpec } from '../login/refresh/spec.js';
 import { ID_TOKEN_TOKEN_VAR, ID_TOKEN_URL_VAR, createMintIdToken } from '../login/oidc.js';
 import { type RetryPolicy, realTiming } from '../login/retry.js';
@@ -102,7 +102,7 @@ export async function run(): Promise<void> {
 
   log(
     `started for the ${renewal.what}: current credential valid until ${new Date(spec.expiresAt).toISOString()}; ` +
-      `${spec.renewal.netrc.files.length} netrc file(s); ends when ${spec.lifeline} is gone`,
+      `${describeTargets(spec.renewal)}; ends when ${spec.lifeline} is gone`,
   );
   sayReady(spec);
   const result = await runRefresher(

@@ -145,6 +145,24 @@ describe('binary cache over HTTP', () => {
     expect(c.log[0]!.identity).toBe('anonymous');
   });
 
+  it('publicCacheInfo: only nix-cache-info without credentials; paths, and wrong credentials, get 401', async () => {
+    const c = await start({ publicCacheInfo: true });
+    expect((await call(c, 'GET', '/nix-cache-info')).status).toBe(200);
+    expect((await call(c, 'HEAD', '/nix-cache-info')).status).toBe(200);
+    expect((await call(c, 'GET', NARINFO)).status).toBe(401);
+    expect((await call(c, 'PUT', '/nix-cache-info', {}, 'x')).status).toBe(401);
+    expect((await call(c, 'GET', '/nix-cache-info', basic('wrong'))).status).toBe(401);
+    expect((await call(c, 'GET', NARINFO, basic('r-token'))).status).toBe(404);
+    expect(c.log.map((r) => r.identity)).toEqual([
+      'anonymous',
+      'anonymous',
+      undefined,
+      undefined,
+      undefined,
+      'token:r',
+    ]);
+  });
+
   it('accepts a GitHub JWT directly, with permissions from its claims', async () => {
     const c = await start();
     const main = await withEnv(oidc.env(), () => getIDToken('nix-cache'));

@@ -130,6 +130,39 @@ describe('configureNix', () => {
     expect([...files.texts]).toEqual([['/etc/nix/nix.conf', ORIGINAL]]);
   });
 
+  it("keeps the files' previous bytes out of the state when post will not restore them", async () => {
+    const conf = `${ORIGINAL}access-tokens = github.com=ghs_unit_secret\n`;
+    const files = memoryFiles({ '/etc/nix/nix.conf': conf });
+    const recorded: ConfigState[] = [];
+    const record = (s: ConfigState): void => {
+      recorded.push(s);
+    };
+    const done = await configureNix({ sys, root: fakeRoot(0), files, record }, inputs, false);
+    expect(recorded.map((s) => s.backups)).toEqual([[]]);
+    expect(JSON.stringify(recorded)).not.toContain('ghs_unit_secret');
+    expect(recorded[0]?.credentials).toHaveLength(2); // credentials are removed in every case
+    expect(done.state.backups.map((b) => b.path)).toEqual(['/etc/nix/nix.conf', USER_CONF]); // for a rollback
+  });
+
+  it('puts back what it wrote when a later write fails, naming the file, and restarts nothing', async () => {
+    const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
+    const write = files.write.bind(files);
+    files.write = (o, p, c, m) =>
+      p === USER_CONF
+        ? Promise.reject(new Error(`EACCES: permission denied, open '${p}'`))
+        : write(o, p, c, m);
+    const root = fakeRoot(0);
+    const error = await configureNix({ sys, root, files, record: () => undefined }, inputs, true).catch(
+      (e: unknown) => e,
+    );
+    expect(String(error)).toContain(`Writing ${USER_CONF} failed: EACCES: permission denied`);
+    expect(String(error)).toMatch(/written before it were put back; nothing was changed/);
+    expect(String(error)).not.toContain(TOKEN);
+    expect(files.log).toContain('write root /etc/nix/nix.conf');
+    expect([...files.texts]).toEqual([['/etc/nix/nix.conf', ORIGINAL]]);
+    expect(root.restarts).toBe(0);
+  });
+
   it('rolls back and restarts again when the restart fails, failing with the reason', async () => {
     const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
     const root = fakeRoot(1);

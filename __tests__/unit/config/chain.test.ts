@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { expandChain, lastValue, overriddenBy } from '../../../src/config/chain.js';
+import { expandChain, lastValue, listValue, overriddenBy } from '../../../src/config/chain.js';
 
 const files: Record<string, string> = {
   '/etc/nix/nix.conf': '!include nix.custom.conf\nnetrc-file = /nix/var/determinate/netrc\nmax-jobs = auto\n',
@@ -42,5 +42,17 @@ describe('expandChain', () => {
     const replaced = expandChain(['/root', '/a'], (p) => text[p], ours);
     expect(overriddenBy(replaced, 'extra-substituters')?.value).toBe('https://x');
     expect(lastValue(replaced, 'netrc-file')).toBeUndefined();
+  });
+});
+
+describe('listValue', () => {
+  it('applies plain and extra- lines in order: a plain line replaces, an extra- line appends', () => {
+    const text: Record<string, string> = {
+      '/a': 'extra-trusted-public-keys = k1 k2\ninclude b\nextra-trusted-public-keys =  k4\n',
+      '/b': 'trusted-public-keys = k3\n',
+    };
+    const lines = expandChain(['/a'], (p) => text[p]);
+    expect(listValue(lines, 'trusted-public-keys')).toEqual(['k3', 'k4']);
+    expect(listValue(lines, 'substituters')).toEqual([]);
   });
 });

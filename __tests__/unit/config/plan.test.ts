@@ -58,10 +58,10 @@ const paths = (p: ConfigPlan): string[] => p.writes.map((w) => w.path);
 const settingsIn = (p: ConfigPlan, path: string): Record<string, string> =>
   readSettings(writeOf(p, path).content);
 
-/** Nothing that is not a netrc file may hold the token: not the nix.conf files, notes or summary. */
+/** Nothing that is not a netrc file may hold the token: not the nix.conf files, notes, warnings or summary. */
 function expectTokenOnlyInNetrc(p: ConfigPlan): void {
   for (const w of p.writes) expect(w.content.includes(TOKEN)).toBe(w.secret);
-  expect(JSON.stringify([p.notes, p.summary])).not.toContain(TOKEN);
+  expect(JSON.stringify([p.notes, p.warnings, p.summary])).not.toContain(TOKEN);
 }
 
 const runnerDaemon = recordedEnvironment('debian-nix-2.8-runner-daemon');
@@ -201,7 +201,9 @@ describe('runner without sudo', () => {
         ...TUNING,
       ]),
     );
-    const notes = p.notes.join('\n');
+    // What the daemon goes without is a warning, not an aside.
+    expect(p.notes).toEqual([]);
+    const notes = p.warnings.join('\n');
     expect(notes).toMatch(
       /cannot write root-owned files \(the job runs as runner, without passwordless sudo\)/,
     );
@@ -217,17 +219,42 @@ describe('runner without sudo', () => {
     expectTokenOnlyInNetrc(p);
   });
 
-  it('does not list a substituter the daemon already allows', () => {
+  it('does not list a substituter or key the daemon already allows (its own files, in order)', () => {
+    const disk = {
+      '/etc/nix/nix.conf': `${runnerDisk['/etc/nix/nix.conf']}trusted-substituters = https://cache.example.com/\nextra-trusted-public-keys = ${KEY}\n`,
+    };
+    const notes = plan(inputs(noSudo), disk).warnings.join('\n');
+    expect(notes).not.toMatch(/builds will not download/);
+    expect(notes).not.toMatch(/refuses paths signed/);
+    expect(notes).toMatch(/does not trust runner/);
+    expect(notes).toMatch(/ignores netrc-file/); // the token is still the client's only
+    // A later plain setting replaces the list: the key is not trusted any more.
+    disk['/etc/nix/nix.conf'] += 'trusted-public-keys = other-1:AAAA\n';
+    expect(plan(inputs(noSudo), disk).warnings.join('\n')).toMatch(
+      /refuses paths signed only by cache.example.com-1/,
+    );
+  });
+
+  it("counts what the daemon reads, not the user's own files (which the daemon ignores for them)", () => {
     const env: NixEnvironment = {
       ...noSudo,
       config: {
         ...noSudo.config,
-        settings: { ...noSudo.config.settings, 'trusted-substituters': 'https://cache.example.com/' },
+        // As `nix show-config` shows it to the client: its own nix.conf lists the cache already.
+        settings: {
+          ...noSudo.config.settings,
+          substituters: 'https://cache.example.com',
+          'trusted-public-keys': KEY,
+        },
       },
     };
-    const notes = plan(inputs(env), runnerDisk).notes.join('\n');
-    expect(notes).not.toMatch(/builds will not download/);
-    expect(notes).toMatch(/does not trust runner/);
+    const disk = {
+      ...runnerDisk,
+      '/home/runner/.config/nix/nix.conf': `extra-substituters = https://cache.example.com\n`,
+    };
+    const notes = plan(inputs(env), disk).warnings.join('\n');
+    expect(notes).toMatch(/builds will not download from https:\/\/cache.example.com/);
+    expect(notes).toMatch(/refuses paths signed only by cache.example.com-1/);
   });
 
   it('says the settings reach the daemon when it trusts the user', () => {
@@ -238,6 +265,7 @@ describe('runner without sudo', () => {
     const p = plan(inputs(env), runnerDisk);
     expect(p.notes.join('\n')).toMatch(/the daemon trusts runner: it applies the settings Nix sends/);
     expect(p.notes.join('\n')).not.toMatch(/ignores/);
+    expect(p.warnings).toEqual([]);
   });
 });
 
@@ -314,11 +342,23 @@ describe('NixOS: a managed global nix.conf', () => {
       'netrc-file': USER_NETRC,
     });
     expect(p.daemonConfigChanged).toBe(false);
-    const notes = p.notes.join('\n');
+    const notes = p.warnings.join('\n');
     expect(notes).toMatch(/\/etc\/nix\/nix.conf is managed by the system .* and was left unchanged/);
     expect(notes).toMatch(/nix.settings.substituters/);
     expect(notes).not.toMatch(/ignores netrc-file/); // the daemon has the token through its own netrc
     expect(p.summary).toContainEqual(['Daemon configuration', 'not changed (managed by the system)']);
+  });
+
+  it('only a note when the system configuration already lists the cache and key: the token was all it lacked', () => {
+    const disk = {
+      '/etc/nix/nix.conf': `substituters = https://cache.example.com\ntrusted-public-keys = ${KEY}\n`,
+    };
+    const p = plan(inputs(runnerDaemon, { globalConfManaged: true }), disk);
+    expect(paths(p)).toEqual(['/etc/nix/netrc', USER_NETRC, '/home/runner/.config/nix/nix.conf']);
+    expect(p.warnings).toEqual([]);
+    expect(p.notes.join('\n')).toMatch(/managed by the system .* and was left unchanged/);
+    expect(p.notes.join('\n')).toMatch(/The entry for cache.example.com was added to \/etc\/nix\/netrc/);
+    expect(p.notes.join('\n')).not.toMatch(/To fix/);
   });
 });
 
@@ -346,6 +386,7 @@ describe('single-user installs', () => {
     expect(conf.startsWith(userConf)).toBe(true);
     expect(readSettings(conf)['extra-substituters']).toBe('https://cache.example.com');
     expect(p.notes.join('\n')).toMatch(/no nix-daemon is in use/);
+    expect(p.warnings).toEqual([]); // nothing is missing: the user's Nix opens the store itself
     expect(p.notes).toContain(
       'NIX_CONFIG is set: settings in it override /home/builder/.config/nix/nix.conf.',
     );
@@ -404,6 +445,7 @@ describe('what the inputs ask for', () => {
       daemonConfigFile: undefined,
       userConfigFile: undefined,
       notes: [],
+      warnings: [],
       summary: [],
     });
   });

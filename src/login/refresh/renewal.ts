@@ -1,11 +1,12 @@
 /**
  * One renewal: a fresh credential and the files that carry it. Generic, so that any login (the HTTP
- * cache's netrc here, an AWS session later) plugs into the same refresher loop.
+ * cache's netrc, an AWS session in the AWS shared files) plugs into the same refresher loop.
  */
 import type { OwnedFiles, Owner } from '../../config/files.js';
 import { mergeNetrc } from '../../config/netrc.js';
 import { type ExchangeDeps, exchangeToken, jwtCredential } from '../exchange.js';
 import type { HttpCredential, MintIdToken } from '../types.js';
+import { type AwsRenewalDeps, awsRenewal } from './aws.js';
 import type { NetrcSpec, RenewalSpec } from './spec.js';
 
 /** A credential file to rewrite: its new text from the current one (undefined when it is missing). */
@@ -47,6 +48,7 @@ export async function applyWrites(files: OwnedFiles, writes: readonly Credential
 export interface RenewalDeps {
   readonly mint: MintIdToken;
   readonly exchange?: ExchangeDeps;
+  readonly aws?: AwsRenewalDeps;
 }
 
 function httpRenewal(what: string, netrc: NetrcSpec, obtain: () => Promise<HttpCredential>): Renewal {
@@ -70,5 +72,18 @@ export function renewalFor(spec: RenewalSpec, deps: RenewalDeps): Renewal {
       return httpRenewal(`exchanged token for ${spec.netrc.machine}`, spec.netrc, () =>
         exchangeToken(deps.mint, { endpoint: spec.endpoint, audience: spec.audience }, deps.exchange),
       );
+    case 'aws':
+      return awsRenewal(spec.audience, spec.role, spec.files, deps.mint, deps.aws);
+  }
+}
+
+/** For the refresher's first log line: the files it rewrites (never their contents). */
+export function describeTargets(spec: RenewalSpec): string {
+  switch (spec.kind) {
+    case 'github-jwt':
+    case 'token-exchange':
+      return `${spec.netrc.files.length} netrc file(s)`;
+    case 'aws':
+      return `${spec.files.length} pair(s) of AWS credentials and config files`;
   }
 }

@@ -23,7 +23,26 @@ export interface NetrcSpec {
   readonly files: readonly NetrcTarget[];
 }
 
-/** What to renew and where it goes; an AWS session joins this union later. */
+/** The role to assume again, as main assumed it (the session name resolved). */
+export interface AwsRoleSpec {
+  readonly roleArn: string;
+  readonly region: string;
+  readonly sessionName: string;
+  readonly durationSeconds?: number;
+  /** An inline session policy (JSON text). */
+  readonly policy?: string;
+  readonly stsEndpoint?: string;
+}
+
+/** A pair of AWS shared files holding our profile: root's through the root helper. */
+export interface AwsTarget {
+  readonly owner: Owner;
+  readonly credentials: string;
+  readonly config: string;
+  readonly mode: number;
+}
+
+/** What to renew and where it goes. */
 export type RenewalSpec =
   | { readonly kind: 'github-jwt'; readonly audience: string; readonly netrc: NetrcSpec }
   | {
@@ -31,6 +50,12 @@ export type RenewalSpec =
       readonly audience: string;
       readonly endpoint: string;
       readonly netrc: NetrcSpec;
+    }
+  | {
+      readonly kind: 'aws';
+      readonly audience: string;
+      readonly role: AwsRoleSpec;
+      readonly files: readonly AwsTarget[];
     };
 
 export interface RefresherSpec {
@@ -80,17 +105,29 @@ function bool(o: Json, key: string, where: string): boolean {
   return v;
 }
 
+function absolute(o: Json, key: string, where: string): string {
+  const path = str(o, key, where);
+  if (!path.startsWith('/')) throw new Error(`${where}.${key} must be absolute`);
+  return path;
+}
+
+function owner(o: Json, where: string): Owner {
+  const v = o['owner'];
+  if (v !== 'root' && v !== 'user') throw new Error(`${where}.owner must be "root" or "user"`);
+  return v;
+}
+
+function fileMode(o: Json, where: string): number {
+  const mode = num(o, 'mode', where);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw new Error(`${where}.mode must be a file mode`);
+  return mode;
+}
+
 function netrcTarget(v: unknown, i: number): NetrcTarget {
   const where = `renewal.netrc.files[${i}]`;
   if (!isRecord(v)) throw new Error(`${where} must be an object`);
-  const owner = v['owner'];
-  if (owner !== 'root' && owner !== 'user') throw new Error(`${where}.owner must be "root" or "user"`);
-  const path = str(v, 'path', where);
-  if (!path.startsWith('/')) throw new Error(`${where}.path must be absolute`);
-  const mode = num(v, 'mode', where);
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
-    throw new Error(`${where}.mode must be a file mode`);
-  return { owner, path, mode };
+  return { owner: owner(v, where), path: absolute(v, 'path', where), mode: fileMode(v, where) };
 }
 
 function netrcSpec(o: Json): NetrcSpec {
@@ -103,6 +140,57 @@ function netrcSpec(o: Json): NetrcSpec {
     login: str(netrc, 'login', 'renewal.netrc'),
     files: files.map(netrcTarget),
   };
+}
+
+function awsTarget(v: unknown, i: number): AwsTarget {
+  const where = `renewal.files[${i}]`;
+  if (!isRecord(v)) throw new Error(`${where} must be an object`);
+  return {
+    owner: owner(v, where),
+    credentials: absolute(v, 'credentials', where),
+    config: absolute(v, 'config', where),
+    mode: fileMode(v, where),
+  };
+}
+
+/** An optional field: absent (or null) is undefined, anything else must pass `read`. */
+function optional<T>(o: Json, key: string, read: (o: Json, key: string) => T): T | undefined {
+  return o[key] === undefined || o[key] === null ? undefined : read(o, key);
+}
+
+function awsRole(renewal: Json): AwsRoleSpec {
+  const where = 'renewal.role';
+  const role = obj(renewal, 'role', 'renewal');
+  const roleArn = str(role, 'roleArn', where);
+  if (!roleArn.startsWith('arn:')) throw new Error(`${where}.roleArn must be an ARN`);
+  const durationSeconds = optional(role, 'durationSeconds', (r, k) => {
+    const n = num(r, k, where);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${where}.${k} must be a whole number of seconds`);
+    return n;
+  });
+  const policy = optional(role, 'policy', (r, k) => str(r, k, where));
+  const stsEndpoint = optional(role, 'stsEndpoint', (r, k) => {
+    const url = str(r, k, where);
+    if (!/^https?:\/\/[^/\s]/u.test(url)) throw new Error(`${where}.${k} must be an http(s) URL`);
+    return url;
+  });
+  const region = str(role, 'region', where);
+  if (!/^[a-z0-9-]{1,40}$/u.test(region)) throw new Error(`${where}.region must be an AWS region name`);
+  return {
+    roleArn,
+    region,
+    sessionName: str(role, 'sessionName', where),
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+    ...(policy === undefined ? {} : { policy }),
+    ...(stsEndpoint === undefined ? {} : { stsEndpoint }),
+  };
+}
+
+function awsTargets(renewal: Json): AwsTarget[] {
+  const files = renewal['files'];
+  if (!Array.isArray(files) || files.length === 0)
+    throw new Error('renewal.files must list AWS credentials and config files');
+  return files.map(awsTarget);
 }
 
 function renewalSpec(o: Json): RenewalSpec {
@@ -118,8 +206,10 @@ function renewalSpec(o: Json): RenewalSpec {
         endpoint: str(renewal, 'endpoint', 'renewal'),
         netrc: netrcSpec(renewal),
       };
+    case 'aws':
+      return { kind: 'aws', audience, role: awsRole(renewal), files: awsTargets(renewal) };
     default:
-      throw new Error('renewal.kind must be "github-jwt" or "token-exchange"');
+      throw new Error('renewal.kind must be "github-jwt", "token-exchange" or "aws"');
   }
 }
 
