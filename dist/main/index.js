@@ -60262,26 +60262,33 @@ async function removeCredentials(files, credentials) {
         throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
 }
 /**
- * Writes every file back as it was (or removes it when it did not exist), then removes credentials:
- * always, also when a file could not be put back (every failure is reported, after both).
+ * Removes the credentials, then writes every file back as it was from its copy (or removes it when it
+ * did not exist): always both, also when one part fails (every failure is reported, after both).
  */
 async function restoreBackups(files, backups, credentials) {
     const failures = [];
+    // A file restored from its copy needs no credential taken out of it: its previous bytes are back.
+    const restored = new Set(backups.map((b) => b.path));
+    await removeCredentials(files, credentials.filter((c) => c.kind === 'file' || !restored.has(c.path))).catch((error) => {
+        failures.push(errors_errorMessage(error));
+    });
     // Last written first, so a file backed up twice ends as it was first.
     for (const b of [...backups].reverse()) {
         try {
-            if (b.previous === undefined)
+            if (b.copy === undefined) {
                 await files.remove(b.owner, b.path);
-            else
-                await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+                continue;
+            }
+            const previous = await files.read(b.owner, b.copy);
+            if (previous === undefined)
+                throw new Error(`its copy ${b.copy} is gone`);
+            await files.write(b.owner, b.path, previous, b.mode ?? 0o644);
+            await files.remove(b.owner, b.copy);
         }
         catch (error) {
             failures.push(`Could not restore ${b.path}: ${errors_errorMessage(error)}`);
         }
     }
-    await removeCredentials(files, credentials).catch((error) => {
-        failures.push(errors_errorMessage(error));
-    });
     if (failures.length > 0)
         throw new Error(failures.join('\n'));
 }
@@ -60313,17 +60320,16 @@ function unlessUnreadable(error) {
         return undefined;
     throw error;
 }
-async function backupOf(files, write) {
+/** Copies a file's previous bytes (0600, same owner) into `dir`; records absence when it did not exist. */
+async function backupOf(files, write, dir, index) {
     const [text, stat] = await Promise.all([
         files.read(write.owner, write.path),
         files.stat(write.owner, write.path),
     ]);
-    return {
-        path: write.path,
-        previous: text === undefined ? undefined : Buffer.from(text, 'utf8').toString('base64'),
-        mode: stat?.mode,
-        owner: write.owner,
-    };
+    const copy = text === undefined ? undefined : `${dir}/${index}-${write.path.replace(/^.*\//, '')}`;
+    if (copy !== undefined && text !== undefined)
+        await files.write(write.owner, copy, text, 0o600);
+    return { path: write.path, copy, mode: stat?.mode, owner: write.owner };
 }
 function credentialOf(write, mode, machine) {
     // A netrc that was there before keeps its other entries and its mode: only ours is taken out again.
@@ -60338,20 +60344,19 @@ async function configureNix(deps, inputs, restore) {
     const plan = planConfiguration({ ...inputs, current });
     const backups = [];
     const credentials = [];
-    for (const write of plan.writes) {
+    for (const [index, write] of plan.writes.entries()) {
         if (write.secret) {
             const before = await deps.files.stat(write.owner, write.path);
             credentials.push(credentialOf(write, before?.mode, inputs.cache?.host));
+            // A netrc the daemon already used (ours added to it) goes back byte for byte, comments and all.
+            if (write.role !== 'daemon-netrc' || before === undefined)
+                continue;
         }
-        else {
-            backups.push(await backupOf(deps.files, write));
-        }
+        backups.push(await backupOf(deps.files, write, deps.backupDir[write.owner], index));
     }
     const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
     const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
-    // Post needs the files' previous bytes only to restore them: a nix.conf can hold secrets of its own
-    // (`access-tokens`), so they stay out of the state when post will not restore.
-    deps.record(restore ? state : { ...state, backups: [] });
+    deps.record(state);
     await writeAll(deps.files, plan.writes, state);
     if (root === undefined)
         return { plan, state, daemon: env.daemon };
@@ -60452,7 +60457,13 @@ async function configureStage(sys, access, inputs, env, record) {
         return undefined;
     }
     const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
-    const configured = await configureNix({ sys, root, files, record }, plan, restore);
+    // Copies of what is replaced, 0600, beside our other files: root's in the configuration directory,
+    // the user's in RUNNER_TEMP (emptied by the runner after the job).
+    const backupDir = {
+        root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
+        user: `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action/backup`,
+    };
+    const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
     logRows(configured.plan.summary);
     for (const w of configured.plan.writes) {
         info(`wrote ${w.path} (${w.role}, ${w.owner === 'root' ? 'root' : env.privilege.user}, ${w.mode.toString(8)})`);

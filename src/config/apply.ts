@@ -28,6 +28,8 @@ export interface ConfigureDeps {
   readonly files: OwnedFiles;
   /** Persists the undo record (main's state) before any write. */
   readonly record: (state: ConfigState) => void;
+  /** Where the previous bytes of each file are copied (0600, by owner): root's and the job user's. */
+  readonly backupDir: Readonly<Record<'root' | 'user', string>>;
 }
 
 export interface Configured {
@@ -59,17 +61,20 @@ function unlessUnreadable(error: unknown): undefined {
   throw error;
 }
 
-async function backupOf(files: OwnedFiles, write: FileWrite): Promise<FileBackup> {
+/** Copies a file's previous bytes (0600, same owner) into `dir`; records absence when it did not exist. */
+async function backupOf(
+  files: OwnedFiles,
+  write: FileWrite,
+  dir: string,
+  index: number,
+): Promise<FileBackup> {
   const [text, stat] = await Promise.all([
     files.read(write.owner, write.path),
     files.stat(write.owner, write.path),
   ]);
-  return {
-    path: write.path,
-    previous: text === undefined ? undefined : Buffer.from(text, 'utf8').toString('base64'),
-    mode: stat?.mode,
-    owner: write.owner,
-  };
+  const copy = text === undefined ? undefined : `${dir}/${index}-${write.path.replace(/^.*\//, '')}`;
+  if (copy !== undefined && text !== undefined) await files.write(write.owner, copy, text, 0o600);
+  return { path: write.path, copy, mode: stat?.mode, owner: write.owner };
 }
 
 function credentialOf(
@@ -95,19 +100,18 @@ export async function configureNix(
 
   const backups: FileBackup[] = [];
   const credentials: CredentialRecord[] = [];
-  for (const write of plan.writes) {
+  for (const [index, write] of plan.writes.entries()) {
     if (write.secret) {
       const before = await deps.files.stat(write.owner, write.path);
       credentials.push(credentialOf(write, before?.mode, inputs.cache?.host));
-    } else {
-      backups.push(await backupOf(deps.files, write));
+      // A netrc the daemon already used (ours added to it) goes back byte for byte, comments and all.
+      if (write.role !== 'daemon-netrc' || before === undefined) continue;
     }
+    backups.push(await backupOf(deps.files, write, deps.backupDir[write.owner], index));
   }
   const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
   const state: ConfigState = { backups, credentials, daemonRestarted: root !== undefined, restore };
-  // Post needs the files' previous bytes only to restore them: a nix.conf can hold secrets of its own
-  // (`access-tokens`), so they stay out of the state when post will not restore.
-  deps.record(restore ? state : { ...state, backups: [] });
+  deps.record(state);
 
   await writeAll(deps.files, plan.writes, state);
   if (root === undefined) return { plan, state, daemon: env.daemon };

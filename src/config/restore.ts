@@ -35,8 +35,8 @@ export async function removeCredentials(
 }
 
 /**
- * Writes every file back as it was (or removes it when it did not exist), then removes credentials:
- * always, also when a file could not be put back (every failure is reported, after both).
+ * Removes the credentials, then writes every file back as it was from its copy (or removes it when it
+ * did not exist): always both, also when one part fails (every failure is reported, after both).
  */
 export async function restoreBackups(
   files: OwnedFiles,
@@ -44,17 +44,28 @@ export async function restoreBackups(
   credentials: readonly CredentialRecord[],
 ): Promise<void> {
   const failures: string[] = [];
+  // A file restored from its copy needs no credential taken out of it: its previous bytes are back.
+  const restored = new Set(backups.map((b) => b.path));
+  await removeCredentials(
+    files,
+    credentials.filter((c) => c.kind === 'file' || !restored.has(c.path)),
+  ).catch((error: unknown) => {
+    failures.push(errorMessage(error));
+  });
   // Last written first, so a file backed up twice ends as it was first.
   for (const b of [...backups].reverse()) {
     try {
-      if (b.previous === undefined) await files.remove(b.owner, b.path);
-      else await files.write(b.owner, b.path, Buffer.from(b.previous, 'base64'), b.mode ?? 0o644);
+      if (b.copy === undefined) {
+        await files.remove(b.owner, b.path);
+        continue;
+      }
+      const previous = await files.read(b.owner, b.copy);
+      if (previous === undefined) throw new Error(`its copy ${b.copy} is gone`);
+      await files.write(b.owner, b.path, previous, b.mode ?? 0o644);
+      await files.remove(b.owner, b.copy);
     } catch (error: unknown) {
       failures.push(`Could not restore ${b.path}: ${errorMessage(error)}`);
     }
   }
-  await removeCredentials(files, credentials).catch((error: unknown) => {
-    failures.push(errorMessage(error));
-  });
   if (failures.length > 0) throw new Error(failures.join('\n'));
 }

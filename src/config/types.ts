@@ -23,11 +23,15 @@ export interface NetrcEntry {
 /** nix.conf settings of ours, in the order they are written. Values are single-line, validated. */
 export type Settings = readonly (readonly [key: string, value: string])[];
 
-/** A file as it was before the action touched it: its bytes, or absent. Restored byte for byte in post. */
+/**
+ * A file as it was before the action touched it, restored byte for byte in post. The previous bytes are
+ * kept in a copy beside the action's other files (0600, same owner), never in the action's state: a
+ * nix.conf can hold `access-tokens`, a netrc always holds credentials.
+ */
 export interface FileBackup {
   readonly path: string;
-  /** base64 of the previous bytes; undefined when the file did not exist. */
-  readonly previous: string | undefined;
+  /** Where the previous bytes were copied; undefined when the file did not exist. */
+  readonly copy: string | undefined;
   /** The previous mode (e.g. 0o644), when it existed. */
   readonly mode: number | undefined;
   /** Whether writing it needs root (a root-owned file) or is the job user's own. */

@@ -76,7 +76,13 @@ export async function configureStage(
     return undefined;
   }
   const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
-  const configured = await configureNix({ sys, root, files, record }, plan, restore);
+  // Copies of what is replaced, 0600, beside our other files: root's in the configuration directory,
+  // the user's in RUNNER_TEMP (emptied by the runner after the job).
+  const backupDir = {
+    root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
+    user: `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action/backup`,
+  };
+  const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
   logRows(configured.plan.summary);
   for (const w of configured.plan.writes) {
     core.info(

@@ -13,6 +13,10 @@ import { sampleEnvironment } from '../sample-environment.js';
 const KEY = 'cache.example.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=';
 const TOKEN = 'tok_unit_secret_42';
 const USER_CONF = '/home/runner/.config/nix/nix.conf';
+const backupDir = {
+  root: '/etc/nix/nix-cache-action/backup',
+  user: '/tmp/runner-temp/nix-cache-action/backup',
+};
 const ORIGINAL = 'build-users-group = nixbld\ntrusted-users = root\n';
 
 function memoryFiles(
@@ -104,45 +108,61 @@ describe('configureNix', () => {
       recorded.push(s);
       files.log.push('record');
     };
-    const done = await configureNix({ sys, root: fakeRoot(0), files, record }, inputs, true);
-    expect(files.log[0]).toBe('record');
+    const done = await configureNix({ sys, root: fakeRoot(0), files, backupDir, record }, inputs, true);
+    // Only the backup copies come before the record; every real file is written after it.
+    const recordAt = files.log.indexOf('record');
+    expect(files.log.slice(0, recordAt).every((l) => l.startsWith(`write root ${backupDir.root}/`))).toBe(
+      true,
+    );
+    expect(files.log.slice(recordAt + 1).some((l) => l.includes(backupDir.root))).toBe(false);
     expect(recorded).toHaveLength(1);
     expect(JSON.stringify(recorded[0])).not.toContain(TOKEN);
     expect(done.state.credentials.map((c) => c.path).sort()).toEqual(
       [inputs.rootNetrcPath, inputs.userNetrcPath].sort(),
     );
-    expect(done.state.backups.map((b) => [b.path, b.previous === undefined])).toEqual([
+    expect(done.state.backups.map((b) => [b.path, b.copy === undefined])).toEqual([
       ['/etc/nix/nix.conf', false],
       [USER_CONF, true],
     ]);
     expect(files.texts.get(inputs.rootNetrcPath)).toContain(`password ${TOKEN}`);
     // Credentials are in place before a configuration names them.
-    const firstConf = files.log.findIndex((l) => l.endsWith('nix.conf'));
-    expect(files.log.findIndex((l) => l.endsWith('netrc'))).toBeLessThan(firstConf);
+    const writes = files.log.slice(recordAt + 1);
+    const firstConf = writes.findIndex((l) => l.endsWith('nix.conf'));
+    expect(firstConf).toBeGreaterThan(0);
+    expect(writes.findIndex((l) => l.endsWith('netrc'))).toBeLessThan(firstConf);
     expect(done.state.daemonRestarted).toBe(true);
     expect(done.daemon.pid).toBe(1235);
   });
 
   it('restores every file byte for byte and removes the credentials', async () => {
     const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
-    const done = await configureNix({ sys, root: fakeRoot(0), files, record: () => undefined }, inputs, true);
+    const done = await configureNix(
+      { sys, root: fakeRoot(0), files, backupDir, record: () => undefined },
+      inputs,
+      true,
+    );
     await restoreBackups(files, done.state.backups, done.state.credentials);
     expect([...files.texts]).toEqual([['/etc/nix/nix.conf', ORIGINAL]]);
   });
 
-  it("keeps the files' previous bytes out of the state when post will not restore them", async () => {
-    const conf = `${ORIGINAL}access-tokens = github.com=ghs_unit_secret\n`;
-    const files = memoryFiles({ '/etc/nix/nix.conf': conf });
-    const recorded: ConfigState[] = [];
-    const record = (s: ConfigState): void => {
-      recorded.push(s);
-    };
-    const done = await configureNix({ sys, root: fakeRoot(0), files, record }, inputs, false);
-    expect(recorded.map((s) => s.backups)).toEqual([[]]);
-    expect(JSON.stringify(recorded)).not.toContain('ghs_unit_secret');
-    expect(recorded[0]?.credentials).toHaveLength(2); // credentials are removed in every case
-    expect(done.state.backups.map((b) => b.path)).toEqual(['/etc/nix/nix.conf', USER_CONF]); // for a rollback
-  });
+  it.each([true, false])(
+    "keeps the files' previous bytes out of the state, in 0600 copies (restore: %s)",
+    async (restore) => {
+      const conf = `${ORIGINAL}access-tokens = github.com=ghs_unit_secret\n`;
+      const files = memoryFiles({ '/etc/nix/nix.conf': conf });
+      const recorded: ConfigState[] = [];
+      const record = (s: ConfigState): void => {
+        recorded.push(s);
+      };
+      const done = await configureNix({ sys, root: fakeRoot(0), files, backupDir, record }, inputs, restore);
+      expect(JSON.stringify(recorded)).not.toContain('ghs_unit_secret');
+      expect(recorded[0]?.credentials).toHaveLength(2); // credentials are removed in every case
+      const copy = done.state.backups[0]?.copy ?? '';
+      expect(copy.startsWith(`${backupDir.root}/`)).toBe(true);
+      expect(files.texts.get(copy)).toBe(conf);
+      expect(files.log).toContain(`write root ${copy}`);
+    },
+  );
 
   it('puts back what it wrote when a later write fails, naming the file, and restarts nothing', async () => {
     const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
@@ -152,9 +172,11 @@ describe('configureNix', () => {
         ? Promise.reject(new Error(`EACCES: permission denied, open '${p}'`))
         : write(o, p, c, m);
     const root = fakeRoot(0);
-    const error = await configureNix({ sys, root, files, record: () => undefined }, inputs, true).catch(
-      (e: unknown) => e,
-    );
+    const error = await configureNix(
+      { sys, root, files, backupDir, record: () => undefined },
+      inputs,
+      true,
+    ).catch((e: unknown) => e);
     expect(String(error)).toContain(`Writing ${USER_CONF} failed: EACCES: permission denied`);
     expect(String(error)).toMatch(/written before it were put back; nothing was changed/);
     expect(String(error)).not.toContain(TOKEN);
@@ -166,9 +188,11 @@ describe('configureNix', () => {
   it('rolls back and restarts again when the restart fails, failing with the reason', async () => {
     const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
     const root = fakeRoot(1);
-    const error = await configureNix({ sys, root, files, record: () => undefined }, inputs, false).catch(
-      (e: unknown) => e,
-    );
+    const error = await configureNix(
+      { sys, root, files, backupDir, record: () => undefined },
+      inputs,
+      false,
+    ).catch((e: unknown) => e);
     expect(String(error)).toMatch(/did not come back after the restart: .*exited with status 1/s);
     expect(String(error)).toMatch(/rolled back and the daemon restarted/);
     expect(root.restarts).toBe(2);
@@ -178,7 +202,7 @@ describe('configureNix', () => {
   it('says so when the rollback restart fails too', async () => {
     const files = memoryFiles({ '/etc/nix/nix.conf': ORIGINAL });
     const error = await configureNix(
-      { sys, root: fakeRoot(2), files, record: () => undefined },
+      { sys, root: fakeRoot(2), files, backupDir, record: () => undefined },
       inputs,
       false,
     ).catch((e: unknown) => e);
@@ -194,7 +218,7 @@ describe('configureNix', () => {
     const none: PlanInputs = { ...inputs, publicKeys: [], extraSubstituters: [] };
     delete (none as { cache?: unknown }).cache;
     delete (none as { token?: unknown }).token;
-    const done = await configureNix({ sys, root, files, record: () => undefined }, none, true);
+    const done = await configureNix({ sys, root, files, backupDir, record: () => undefined }, none, true);
     expect(files.log).toEqual([]);
     expect(root.restarts).toBe(0);
     expect(done.state.daemonRestarted).toBe(false);

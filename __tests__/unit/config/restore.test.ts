@@ -36,15 +36,16 @@ const written = {
   '/etc/nix/nix-cache-action/netrc': ours,
   '/tmp/runner-temp/nix-cache-action/netrc': ours,
   '/etc/nix/netrc': `${OTHER}${ours}`,
+  '/etc/nix/nix-cache-action/backup/0-nix.conf': 'trusted-users = root\n',
 };
 const backups: FileBackup[] = [
   {
     path: '/etc/nix/nix.conf',
-    previous: Buffer.from('trusted-users = root\n').toString('base64'),
+    copy: '/etc/nix/nix-cache-action/backup/0-nix.conf',
     mode: 0o644,
     owner: 'root',
   },
-  { path: '/home/runner/.config/nix/nix.conf', previous: undefined, mode: undefined, owner: 'user' },
+  { path: '/home/runner/.config/nix/nix.conf', copy: undefined, mode: undefined, owner: 'user' },
 ];
 
 describe('restoreBackups', () => {
