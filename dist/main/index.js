@@ -59391,183 +59391,6 @@ async function restartDaemon(deps, daemon, socket, options = {}) {
 }
 
 
-;// CONCATENATED MODULE: ./src/config/chain.ts
-/**
- * The settings lines Nix applies, in order, across a chain of nix.conf files with their includes
- * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
- * value of a setting wins and whether a line of ours is overridden by a later one.
- */
-
-
-/**
- * Every settings line of `roots` (each file followed in place by what it includes), with
- * `appended.get(path)` added at the end of that file. Include cycles and over-deep chains are cut
- * where Nix would stop.
- */
-function expandChain(roots, read, appended = new Map()) {
-    const out = [];
-    const visit = (file, stack) => {
-        const text = read(file);
-        if (text !== undefined) {
-            for (const line of parseConf(text)) {
-                if (line.kind === 'setting') {
-                    out.push({ name: line.name, value: line.value, file, ours: false });
-                    continue;
-                }
-                const path = resolveInclude(file, line.path);
-                if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
-                    continue;
-                visit(path, [...stack, path]);
-            }
-        }
-        for (const [name, value] of appended.get(file) ?? [])
-            out.push({ name, value, file, ours: true });
-    };
-    for (const root of roots)
-        visit(root, [root]);
-    return out;
-}
-/** The value a plain (not `extra-`) setting ends up with, or undefined when no line sets it. */
-function lastValue(lines, name) {
-    let value;
-    for (const line of lines)
-        if (line.name === name)
-            value = line.value;
-    return value;
-}
-/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
-function listValue(lines, name) {
-    let list = [];
-    for (const line of lines) {
-        const words = line.value.split(/\s+/u).filter((w) => w !== '');
-        if (line.name === name)
-            list = words;
-        else if (line.name === `extra-${name}`)
-            list.push(...words);
-    }
-    return list;
-}
-/**
- * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
- * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
- */
-function overriddenBy(lines, name) {
-    const mine = lines.findLastIndex((l) => l.ours && l.name === name);
-    if (mine === -1)
-        return undefined;
-    const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
-    return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
-}
-
-;// CONCATENATED MODULE: ./src/config/nix-conf.ts
-/**
- * Our one marked block in a nix.conf: rendering settings, putting the block at the end of a file's text
- * (the user's text before it unchanged byte for byte), taking it out again, and reading settings back.
- */
-
-
-const BLOCK_BEGIN = '# BEGIN nix-cache-action: managed by the GitHub Action, removed or restored by its post step';
-const BLOCK_END = '# END nix-cache-action';
-// A marker line is recognised by its start (the text after the colon is for people), with any line ending.
-const BEGIN_LINE = /^# BEGIN nix-cache-action(?::.*)?\s*$/u;
-const END_LINE = /^# END nix-cache-action\s*$/u;
-// What Nix accepts as a setting name (see conf-syntax.ts).
-const nix_conf_KEY = /^[\w.-]+$/u;
-/** `key = value` lines, one per setting. Throws on anything that could break out of its line. */
-function renderSettings(settings) {
-    let out = '';
-    for (const [key, value] of settings) {
-        if (!nix_conf_KEY.test(key)) {
-            const bad = findUnsafeChar(key);
-            const why = bad === undefined ? 'is not a valid name' : `contains ${bad.what}`;
-            throw new Error(`nix.conf setting name ${bad === undefined ? `'${key}' ` : ''}${why}`);
-        }
-        const bad = findUnsafeChar(value, { allowSpace: true });
-        if (bad !== undefined) {
-            throw new Error(`nix.conf setting '${key}': the value contains ${bad.what} at position ${bad.position}`);
-        }
-        out += value === '' ? `${key} =\n` : `${key} = ${value}\n`;
-    }
-    return out;
-}
-/** The block of ours holding `settings`, marker lines included, ending with a newline. */
-function renderBlock(settings) {
-    return `${BLOCK_BEGIN}\n${renderSettings(settings)}${BLOCK_END}\n`;
-}
-/** Lines with their terminators, so that joining them gives the text back exactly. */
-function splitLines(text) {
-    return text.match(/[^\n]*\n|[^\n]+$/gu) ?? [];
-}
-function findBlocks(lines) {
-    const spans = [];
-    let open;
-    lines.forEach((line, i) => {
-        if (BEGIN_LINE.test(line)) {
-            if (open !== undefined) {
-                throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line before another BEGIN on line ${i + 1}: the file looks half-written; remove the block by hand`);
-            }
-            open = i;
-        }
-        else if (END_LINE.test(line)) {
-            if (open === undefined) {
-                throw new Error(`line ${i + 1} ends a nix-cache-action block that never began: the file looks half-written; remove the line by hand`);
-            }
-            spans.push({ begin: open, end: i });
-            open = undefined;
-        }
-    });
-    if (open !== undefined) {
-        throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line: the file looks half-written; remove the block by hand`);
-    }
-    return spans;
-}
-/** Whether the text holds a (complete) block of ours. Throws on a half-written one. */
-function hasBlock(text) {
-    return text !== undefined && findBlocks(splitLines(text)).length > 0;
-}
-/**
- * The text with every block of ours removed: whole lines, terminators included; everything else kept
- * byte for byte. A file that held only our block gives ''. The newline `withBlock` may have added after
- * text without one stays (the post step restores files from their backups, byte for byte).
- */
-function withoutBlock(text) {
-    const lines = splitLines(text);
-    const spans = findBlocks(lines);
-    if (spans.length === 0)
-        return text;
-    return lines.filter((_, i) => !spans.some((s) => i >= s.begin && i <= s.end)).join('');
-}
-/** The lines of our block(s) in the text, marker lines included ('' when there is none). */
-function blockOf(text) {
-    const lines = splitLines(text);
-    const spans = findBlocks(lines);
-    return lines.filter((_, i) => spans.some((s) => i >= s.begin && i <= s.end)).join('');
-}
-/**
- * The text (undefined: no file yet) with any block of ours removed and a new one holding `settings`
- * appended at the end: for plain settings the last line wins, and `extra-*` settings add to what came
- * before. A newline is added first only when the text does not end with one.
- */
-function withBlock(text, settings) {
-    const block = renderBlock(settings);
-    const base = text === undefined ? '' : withoutBlock(text);
-    if (base === '')
-        return block;
-    return base.endsWith('\n') ? `${base}${block}` : `${base}\n${block}`;
-}
-/**
- * `key = value` settings of one file's text, the last value per key as written (`extra-x` is its own
- * key), ignoring comments and `include`/`!include` lines.
- */
-function readSettings(text) {
-    const map = new Map();
-    for (const line of parseConf(text)) {
-        if (line.kind === 'setting')
-            map.set(line.name, line.value);
-    }
-    return Object.fromEntries(map);
-}
-
 ;// CONCATENATED MODULE: ./src/config/netrc.ts
 /**
  * netrc files as curl (and so Nix) reads them: words separated by any whitespace, `machine NAME`,
@@ -59697,6 +59520,115 @@ function removeMachine(text, machine) {
     return renderNetrc(parseNetrc(text).filter((e) => !sameMachine(e.machine, machine)));
 }
 
+;// CONCATENATED MODULE: ./src/config/nix-conf.ts
+/**
+ * Our one marked block in a nix.conf: rendering settings, putting the block at the end of a file's text
+ * (the user's text before it unchanged byte for byte), taking it out again, and reading settings back.
+ */
+
+
+const BLOCK_BEGIN = '# BEGIN nix-cache-action: managed by the GitHub Action, removed or restored by its post step';
+const BLOCK_END = '# END nix-cache-action';
+// A marker line is recognised by its start (the text after the colon is for people), with any line ending.
+const BEGIN_LINE = /^# BEGIN nix-cache-action(?::.*)?\s*$/u;
+const END_LINE = /^# END nix-cache-action\s*$/u;
+// What Nix accepts as a setting name (see conf-syntax.ts).
+const nix_conf_KEY = /^[\w.-]+$/u;
+/** `key = value` lines, one per setting. Throws on anything that could break out of its line. */
+function renderSettings(settings) {
+    let out = '';
+    for (const [key, value] of settings) {
+        if (!nix_conf_KEY.test(key)) {
+            const bad = findUnsafeChar(key);
+            const why = bad === undefined ? 'is not a valid name' : `contains ${bad.what}`;
+            throw new Error(`nix.conf setting name ${bad === undefined ? `'${key}' ` : ''}${why}`);
+        }
+        const bad = findUnsafeChar(value, { allowSpace: true });
+        if (bad !== undefined) {
+            throw new Error(`nix.conf setting '${key}': the value contains ${bad.what} at position ${bad.position}`);
+        }
+        out += value === '' ? `${key} =\n` : `${key} = ${value}\n`;
+    }
+    return out;
+}
+/** The block of ours holding `settings`, marker lines included, ending with a newline. */
+function renderBlock(settings) {
+    return `${BLOCK_BEGIN}\n${renderSettings(settings)}${BLOCK_END}\n`;
+}
+/** Lines with their terminators, so that joining them gives the text back exactly. */
+function splitLines(text) {
+    return text.match(/[^\n]*\n|[^\n]+$/gu) ?? [];
+}
+function findBlocks(lines) {
+    const spans = [];
+    let open;
+    lines.forEach((line, i) => {
+        if (BEGIN_LINE.test(line)) {
+            if (open !== undefined) {
+                throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line before another BEGIN on line ${i + 1}: the file looks half-written; remove the block by hand`);
+            }
+            open = i;
+        }
+        else if (END_LINE.test(line)) {
+            if (open === undefined) {
+                throw new Error(`line ${i + 1} ends a nix-cache-action block that never began: the file looks half-written; remove the line by hand`);
+            }
+            spans.push({ begin: open, end: i });
+            open = undefined;
+        }
+    });
+    if (open !== undefined) {
+        throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line: the file looks half-written; remove the block by hand`);
+    }
+    return spans;
+}
+/** Whether the text holds a (complete) block of ours. Throws on a half-written one. */
+function hasBlock(text) {
+    return text !== undefined && findBlocks(splitLines(text)).length > 0;
+}
+/**
+ * The text with every block of ours removed: whole lines, terminators included; everything else kept
+ * byte for byte. A file that held only our block gives ''. The newline `withBlock` may have added after
+ * text without one stays (the post step restores files from their backups, byte for byte).
+ */
+function withoutBlock(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    if (spans.length === 0)
+        return text;
+    return lines.filter((_, i) => !spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/** The lines of our block(s) in the text, marker lines included ('' when there is none). */
+function blockOf(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    return lines.filter((_, i) => spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/**
+ * The text (undefined: no file yet) with any block of ours removed and a new one holding `settings`
+ * appended at the end: for plain settings the last line wins, and `extra-*` settings add to what came
+ * before. A newline is added first only when the text does not end with one.
+ */
+function withBlock(text, settings) {
+    const block = renderBlock(settings);
+    const base = text === undefined ? '' : withoutBlock(text);
+    if (base === '')
+        return block;
+    return base.endsWith('\n') ? `${base}${block}` : `${base}\n${block}`;
+}
+/**
+ * `key = value` settings of one file's text, the last value per key as written (`extra-x` is its own
+ * key), ignoring comments and `include`/`!include` lines.
+ */
+function readSettings(text) {
+    const map = new Map();
+    for (const line of parseConf(text)) {
+        if (line.kind === 'setting')
+            map.set(line.name, line.value);
+    }
+    return Object.fromEntries(map);
+}
+
 ;// CONCATENATED MODULE: ./src/config/plan-types.ts
 
 
@@ -59724,6 +59656,8 @@ function makeReader(current, seen, strict) {
     };
     return { raw, conf };
 }
+/** Of our tuning settings, those a user may have chosen for themselves (the negative-cache guard is not one). */
+const USER_TUNABLE = ['fallback', 'connect-timeout'];
 /** Our settings, always in the same order. */
 function settingsFor(w) {
     const out = [];
@@ -59737,8 +59671,13 @@ function settingsFor(w) {
         out.push(['extra-trusted-users', w.trust]);
     if (w.acceptFlakeConfig === true)
         out.push(['accept-flake-config', 'true']);
-    if (w.tuning === true)
-        out.push(['narinfo-cache-negative-ttl', '0'], ['fallback', 'true'], ['connect-timeout', '5']);
+    if (w.tuning === true) {
+        out.push(['narinfo-cache-negative-ttl', '0']);
+        if (w.userSet?.has('fallback') !== true)
+            out.push(['fallback', 'true']);
+        if (w.userSet?.has('connect-timeout') !== true)
+            out.push(['connect-timeout', '5']);
+    }
     return out;
 }
 /** The new text of a nix.conf with our block holding `settings` (none: our old block removed); undefined when unchanged. */
@@ -59767,6 +59706,79 @@ function addNetrcWrite(ctx, path, source, role, owner) {
         ctx.netrcWrites.push({ path, content, mode: 0o600, owner, secret: true, role });
 }
 const dirOf = (path) => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
+
+;// CONCATENATED MODULE: ./src/config/chain.ts
+/**
+ * The settings lines Nix applies, in order, across a chain of nix.conf files with their includes
+ * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
+ * value of a setting wins and whether a line of ours is overridden by a later one.
+ */
+
+
+
+/**
+ * Every settings line of `roots` (each file followed in place by what it includes), with
+ * `appended.get(path)` added at the end of that file. Include cycles and over-deep chains are cut
+ * where Nix would stop.
+ */
+function expandChain(roots, read, appended = new Map()) {
+    const out = [];
+    const visit = (file, stack) => {
+        const text = read(file);
+        if (text !== undefined) {
+            for (const line of parseConf(text)) {
+                if (line.kind === 'setting') {
+                    out.push({ name: line.name, value: line.value, file, ours: false });
+                    continue;
+                }
+                const path = resolveInclude(file, line.path);
+                if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
+                    continue;
+                visit(path, [...stack, path]);
+            }
+        }
+        for (const [name, value] of appended.get(file) ?? [])
+            out.push({ name, value, file, ours: true });
+    };
+    for (const root of roots)
+        visit(root, [root]);
+    return out;
+}
+/** The value a plain (not `extra-`) setting ends up with, or undefined when no line sets it. */
+function lastValue(lines, name) {
+    let value;
+    for (const line of lines)
+        if (line.name === name)
+            value = line.value;
+    return value;
+}
+/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
+function listValue(lines, name) {
+    let list = [];
+    for (const line of lines) {
+        const words = line.value.split(/\s+/u).filter((w) => w !== '');
+        if (line.name === name)
+            list = words;
+        else if (line.name === `extra-${name}`)
+            list.push(...words);
+    }
+    return list;
+}
+/**
+ * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
+ * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
+ */
+function overriddenBy(lines, name) {
+    const mine = lines.findLastIndex((l) => l.ours && l.name === name);
+    if (mine === -1)
+        return undefined;
+    const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
+    return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
+}
+/** Which of our tunable settings the chain (without our block) already sets. */
+function setByUser(lines) {
+    return new Set(USER_TUNABLE.filter((name) => lastValue(lines, name) !== undefined));
+}
 
 ;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
 /** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
@@ -59822,6 +59834,7 @@ function planDaemon(ctx) {
         trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
         acceptFlakeConfig: inputs.acceptFlakeConfig,
         tuning: ctx.substituters.length > 0,
+        userSet: setByUser(expandChain([globalFile], read.conf)),
     };
     let settings = settingsFor(wanted);
     const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));
@@ -60041,7 +60054,13 @@ function decide(inputs, read) {
     const clientAll = daemon.file === undefined;
     const userSettings = settingsFor({
         ...(clientAll
-            ? { substituters, keys, acceptFlakeConfig: inputs.acceptFlakeConfig, tuning: substituters.length > 0 }
+            ? {
+                substituters,
+                keys,
+                acceptFlakeConfig: inputs.acceptFlakeConfig,
+                tuning: substituters.length > 0,
+                userSet: setByUser(expandChain([globalFile, ...users], read.conf)),
+            }
             : {}),
         netrc: userNetrc,
     });

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9951);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4832);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9951:
+/***/ 4832:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33559,6 +33559,8 @@ function plan_types_makeReader(current, seen, strict) {
     };
     return { raw, conf };
 }
+/** Of our tuning settings, those a user may have chosen for themselves (the negative-cache guard is not one). */
+const plan_types_USER_TUNABLE = (/* unused pure expression or super */ null && (['fallback', 'connect-timeout']));
 /** Our settings, always in the same order. */
 function plan_types_settingsFor(w) {
     const out = [];
@@ -33572,8 +33574,13 @@ function plan_types_settingsFor(w) {
         out.push(['extra-trusted-users', w.trust]);
     if (w.acceptFlakeConfig === true)
         out.push(['accept-flake-config', 'true']);
-    if (w.tuning === true)
-        out.push(['narinfo-cache-negative-ttl', '0'], ['fallback', 'true'], ['connect-timeout', '5']);
+    if (w.tuning === true) {
+        out.push(['narinfo-cache-negative-ttl', '0']);
+        if (w.userSet?.has('fallback') !== true)
+            out.push(['fallback', 'true']);
+        if (w.userSet?.has('connect-timeout') !== true)
+            out.push(['connect-timeout', '5']);
+    }
     return out;
 }
 /** The new text of a nix.conf with our block holding `settings` (none: our old block removed); undefined when unchanged. */
@@ -33602,6 +33609,79 @@ function plan_types_addNetrcWrite(ctx, path, source, role, owner) {
         ctx.netrcWrites.push({ path, content, mode: 0o600, owner, secret: true, role });
 }
 const plan_types_dirOf = (path) => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
+
+;// CONCATENATED MODULE: ./src/config/chain.ts
+/**
+ * The settings lines Nix applies, in order, across a chain of nix.conf files with their includes
+ * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
+ * value of a setting wins and whether a line of ours is overridden by a later one.
+ */
+
+
+
+/**
+ * Every settings line of `roots` (each file followed in place by what it includes), with
+ * `appended.get(path)` added at the end of that file. Include cycles and over-deep chains are cut
+ * where Nix would stop.
+ */
+function chain_expandChain(roots, read, appended = new Map()) {
+    const out = [];
+    const visit = (file, stack) => {
+        const text = read(file);
+        if (text !== undefined) {
+            for (const line of parseConf(text)) {
+                if (line.kind === 'setting') {
+                    out.push({ name: line.name, value: line.value, file, ours: false });
+                    continue;
+                }
+                const path = resolveInclude(file, line.path);
+                if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
+                    continue;
+                visit(path, [...stack, path]);
+            }
+        }
+        for (const [name, value] of appended.get(file) ?? [])
+            out.push({ name, value, file, ours: true });
+    };
+    for (const root of roots)
+        visit(root, [root]);
+    return out;
+}
+/** The value a plain (not `extra-`) setting ends up with, or undefined when no line sets it. */
+function chain_lastValue(lines, name) {
+    let value;
+    for (const line of lines)
+        if (line.name === name)
+            value = line.value;
+    return value;
+}
+/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
+function chain_listValue(lines, name) {
+    let list = [];
+    for (const line of lines) {
+        const words = line.value.split(/\s+/u).filter((w) => w !== '');
+        if (line.name === name)
+            list = words;
+        else if (line.name === `extra-${name}`)
+            list.push(...words);
+    }
+    return list;
+}
+/**
+ * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
+ * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
+ */
+function chain_overriddenBy(lines, name) {
+    const mine = lines.findLastIndex((l) => l.ours && l.name === name);
+    if (mine === -1)
+        return undefined;
+    const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
+    return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
+}
+/** Which of our tunable settings the chain (without our block) already sets. */
+function chain_setByUser(lines) {
+    return new Set(USER_TUNABLE.filter((name) => chain_lastValue(lines, name) !== undefined));
+}
 
 ;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
 /** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
@@ -33657,6 +33737,7 @@ function plan_daemon_planDaemon(ctx) {
         trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
         acceptFlakeConfig: inputs.acceptFlakeConfig,
         tuning: ctx.substituters.length > 0,
+        userSet: setByUser(expandChain([globalFile], read.conf)),
     };
     let settings = settingsFor(wanted);
     const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));
@@ -33794,7 +33875,13 @@ function decide(inputs, read) {
     const clientAll = daemon.file === undefined;
     const userSettings = settingsFor({
         ...(clientAll
-            ? { substituters, keys, acceptFlakeConfig: inputs.acceptFlakeConfig, tuning: substituters.length > 0 }
+            ? {
+                substituters,
+                keys,
+                acceptFlakeConfig: inputs.acceptFlakeConfig,
+                tuning: substituters.length > 0,
+                userSet: setByUser(expandChain([globalFile, ...users], read.conf)),
+            }
             : {}),
         netrc: userNetrc,
     });

@@ -3,6 +3,7 @@
  * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
  * value of a setting wins and whether a line of ours is overridden by a later one.
  */
+import { USER_TUNABLE } from './plan-types.js';
 import { MAX_INCLUDE_DEPTH } from '../nix/detect/conf-files.js';
 import { parseConf, resolveInclude } from '../nix/detect/conf-syntax.js';
 import type { Settings } from './types.js';
@@ -76,4 +77,9 @@ export function overriddenBy(lines: readonly ChainLine[], name: string): ChainLi
   if (mine === -1) return undefined;
   const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
   return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
+}
+
+/** Which of our tunable settings the chain (without our block) already sets. */
+export function setByUser(lines: readonly ChainLine[]): ReadonlySet<string> {
+  return new Set(USER_TUNABLE.filter((name) => lastValue(lines, name) !== undefined));
 }

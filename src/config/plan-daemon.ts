@@ -1,5 +1,5 @@
 /** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
-import { expandChain, lastValue, overriddenBy } from './chain.js';
+import { expandChain, lastValue, overriddenBy, setByUser } from './chain.js';
 import { blockOf, readSettings } from './nix-conf.js';
 import type { DaemonUnreachable } from './plan-notes.js';
 import {
@@ -75,6 +75,7 @@ export function planDaemon(ctx: PlanContext): DaemonSide {
     trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
     acceptFlakeConfig: inputs.acceptFlakeConfig,
     tuning: ctx.substituters.length > 0,
+    userSet: setByUser(expandChain([globalFile], read.conf)),
   };
   let settings = settingsFor(wanted);
   const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));

@@ -127,7 +127,12 @@ export interface Wanted {
   readonly acceptFlakeConfig?: boolean;
   /** A lookup made before the credentials existed must not hide the cache; fall back to building. */
   readonly tuning?: boolean;
+  /** Settings the user's configuration already gives a value: ours would override theirs, so none is written. */
+  readonly userSet?: ReadonlySet<string>;
 }
+
+/** Of our tuning settings, those a user may have chosen for themselves (the negative-cache guard is not one). */
+export const USER_TUNABLE = ['fallback', 'connect-timeout'] as const;
 
 /** Our settings, always in the same order. */
 export function settingsFor(w: Wanted): Settings {
@@ -138,8 +143,11 @@ export function settingsFor(w: Wanted): Settings {
   if (w.netrc !== undefined) out.push(['netrc-file', w.netrc]);
   if (w.trust !== undefined) out.push(['extra-trusted-users', w.trust]);
   if (w.acceptFlakeConfig === true) out.push(['accept-flake-config', 'true']);
-  if (w.tuning === true)
-    out.push(['narinfo-cache-negative-ttl', '0'], ['fallback', 'true'], ['connect-timeout', '5']);
+  if (w.tuning === true) {
+    out.push(['narinfo-cache-negative-ttl', '0']);
+    if (w.userSet?.has('fallback') !== true) out.push(['fallback', 'true']);
+    if (w.userSet?.has('connect-timeout') !== true) out.push(['connect-timeout', '5']);
+  }
   return out;
 }
 

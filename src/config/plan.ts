@@ -8,7 +8,7 @@
  * pointing at their copy, and all the client settings when the daemon side is out of reach.
  */
 import type { NixEnvironment } from '../nix/environment.js';
-import { type ChainLine, expandChain, lastValue, listValue } from './chain.js';
+import { type ChainLine, expandChain, lastValue, listValue, setByUser } from './chain.js';
 import { planDaemon } from './plan-daemon.js';
 import { clientOnlyNotes, summaryRows } from './plan-notes.js';
 import {
@@ -148,7 +148,13 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
   const clientAll = daemon.file === undefined;
   const userSettings = settingsFor({
     ...(clientAll
-      ? { substituters, keys, acceptFlakeConfig: inputs.acceptFlakeConfig, tuning: substituters.length > 0 }
+      ? {
+          substituters,
+          keys,
+          acceptFlakeConfig: inputs.acceptFlakeConfig,
+          tuning: substituters.length > 0,
+          userSet: setByUser(expandChain([globalFile, ...users], read.conf)),
+        }
       : {}),
     netrc: userNetrc,
   });
