@@ -67,7 +67,10 @@ describeE2E('environment detection through the built action', () => {
       expect(mainLog).toMatch(/Trusted user \(runner\)\s+no \(trusted-users = root\)/);
       expect(mainLog).toMatch(/Can write root-owned files\s+yes \(passwordless sudo\)/);
       const summary = renderSummary(job.summary);
-      expect(summary).toContain('Nix environment');
+      expect(summary.match(/<table>/g) ?? []).toHaveLength(0); // rendered as text
+      expect(job.summary.match(/<table>/g)).toHaveLength(1); // one table for the whole step
+      expect(summary).toContain('Nix cache');
+      expect(summary).toContain('Login | none (public caches)');
       expect(summary).toContain(`Nix | Nix ${debianNixVersion()}`);
       expect(summary).toContain('Global nix.conf | /etc/nix/nix.conf');
       const post = job.results.find((r) => r.kind === 'post');

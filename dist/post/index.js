@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4832);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(405);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4832:
+/***/ 405:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31671,7 +31671,7 @@ const NAMES = {
     '\f': 'a form feed',
 };
 /** A name for one character that does not reveal a secret's content (letters are never named). */
-function text_describeChar(ch) {
+function describeChar(ch) {
     const named = NAMES[ch];
     if (named !== undefined)
         return named;
@@ -31700,12 +31700,12 @@ function text_findUnsafeChar(value, rules = {}) {
         else
             bad = false;
         if (bad)
-            return { position, what: text_describeChar(ch) };
+            return { position, what: describeChar(ch) };
     }
     return undefined;
 }
 /** "1st", "2nd", "3rd", "4th"… for naming an entry in a list input. */
-function text_ordinal(n) {
+function ordinal(n) {
     const tens = n % 100;
     if (tens >= 11 && tens <= 13)
         return `${n}th`;
@@ -33255,7 +33255,7 @@ const KILL_AND_SETTLE_MARGIN_MS = 10_000;
 function sudoArgv(helper) {
     return ['-n', helper.node, helper.script];
 }
-function sudo_client_fail(request, helper, out) {
+function fail(request, helper, out) {
     const said = out.stderr.trim() || out.stdout.trim().slice(0, 500) || 'no output';
     const hint = /password is required|terminal is required|not allowed to execute|not in the sudoers/i.test(said)
         ? ' The action needs passwordless sudo (as on GitHub-hosted runners) or to run as root for this.'
@@ -33299,7 +33299,7 @@ function sudoOperations(sys, helper) {
         });
         const answer = parseAnswer(out.stdout);
         if (answer === undefined)
-            sudo_client_fail(request, helper, out);
+            fail(request, helper, out);
         if (!answer.ok)
             throw new Error(answer.error);
         return answer.value;
@@ -34079,6 +34079,7 @@ function summary_logRows(rows) {
 
 
 
+
 const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
 /** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
 const rootHelper = () => ({
@@ -34100,7 +34101,6 @@ function planInputs(sys, inputs, env, managed) {
     if (!wanted)
         return undefined;
     const home = sys.host.home;
-    const temp = sys.env['RUNNER_TEMP'] ?? `${home}/.cache`;
     return {
         ...(inputs.cache ? { cache: inputs.cache } : {}),
         extraSubstituters: inputs.extraSubstituters,
@@ -34113,7 +34113,7 @@ function planInputs(sys, inputs, env, managed) {
         home,
         globalConfManaged: managed,
         rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
-        userNetrcPath: `${temp}/nix-cache-action/netrc`,
+        userNetrcPath: `${actionTemp(sys)}/netrc`,
     };
 }
 /** Runs the configuration; `record` persists the undo record before any file is written. */
@@ -34132,7 +34132,7 @@ async function configureStage(sys, access, inputs, env, record) {
     // the user's in RUNNER_TEMP (emptied by the runner after the job).
     const backupDir = {
         root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
-        user: `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action/backup`,
+        user: `${actionTemp(sys)}/backup`,
     };
     const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
     logRows(configured.plan.summary);
@@ -34316,78 +34316,6 @@ async function stopRefresher(pid, options = {}) {
     }
     await gone(pid, 2_000);
     return 'killed';
-}
-
-;// CONCATENATED MODULE: ./src/config/validate-message.ts
-/** How validation errors are worded: the input named, the problem, a good value; never a secret. */
-
-
-/** "Input 'cache'" or "Input 'extra-substituters' (2nd entry)". */
-function validate_message_subject(input, index, noun = 'entry') {
-    return index === undefined ? `Input '${input}'` : `Input '${input}' (${ordinal(index + 1)} ${noun})`;
-}
-function validate_message_fail(who, problem, expected) {
-    throw new ActionError(`${who} ${problem}; ${expected}.`);
-}
-/** A short, harmless word from the value (a scheme, a parameter name) or undefined. */
-function shown(word) {
-    return /^[\w.+-]{1,24}$/u.test(word) ? word : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/login/aws/session-name.ts
-/**
- * RoleSessionName: 2–64 characters of `[\w+=,.@-]` (ASCII `\w`). AWS shows it in CloudTrail and in the
- * assumed role's ARN, so the default names the repository and the run.
- */
-
-
-const MAX = 64;
-const ALLOWED = /^[A-Za-z0-9_+=,.@-]+$/u;
-const FALLBACK = 'gh-nix-cache-action';
-/** Characters outside the allowed set become '-', runs of '-' one, and none at either end. */
-function sanitise(text) {
-    return text
-        .replace(/[^A-Za-z0-9_+=,.@-]/gu, '-')
-        .replace(/-{2,}/gu, '-')
-        .replace(/^-+|-+$/gu, '');
-}
-/**
- * `gh-OWNER-REPO-RUNID-ATTEMPT` from GITHUB_REPOSITORY, GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: sanitised,
- * the repository part shortened first so that the run stays identifiable; never empty or invalid.
- */
-function session_name_sessionName(env) {
-    const repo = sanitise(env.GITHUB_REPOSITORY ?? '');
-    const parts = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT].map((part) => sanitise(part ?? ''));
-    const run = sanitise(parts
-        .filter((part) => part !== '')
-        .join('-')
-        .slice(0, 40));
-    const suffix = run === '' ? '' : `-${run}`;
-    const room = MAX - 'gh-'.length - suffix.length;
-    const head = sanitise(repo.slice(0, room));
-    if (head === '' && suffix === '')
-        return FALLBACK;
-    const name = head === '' ? `gh${suffix}` : `gh-${head}${suffix}`;
-    return name.length >= 2 && name.length <= MAX && ALLOWED.test(name) ? name : FALLBACK;
-}
-/** A session name given by the user; '' gives undefined (the default from `sessionName`). */
-function parseSessionName(input, value) {
-    const name = value.trim();
-    if (name === '')
-        return undefined;
-    const who = subject(input, undefined);
-    const expected = `expected 2 to ${MAX} of letters, digits and +=,.@_- (e.g. gh-my-repo-deploy)`;
-    let position = 0;
-    for (const ch of name) {
-        position += 1;
-        if (!ALLOWED.test(ch))
-            fail(who, `contains ${describeChar(ch)} at position ${position}`, expected);
-    }
-    if (name.length < 2)
-        fail(who, 'is 1 character long', expected);
-    if (name.length > MAX)
-        fail(who, `is ${name.length} characters long`, expected);
-    return name;
 }
 
 ;// CONCATENATED MODULE: ./src/login/retry.ts
@@ -34647,7 +34575,7 @@ function netrcSpec(configured, machine) {
  * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
  * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
  */
-function awsSpec(env, loggedIn) {
+function awsSpec(loggedIn) {
     const mode = loggedIn.decision.mode;
     if (mode.kind !== 'aws' || loggedIn.aws === undefined)
         return undefined;
@@ -34666,8 +34594,7 @@ function awsSpec(env, loggedIn) {
         role: {
             roleArn: aws.roleArn,
             region: aws.region,
-            // The name main used (the same default from the same environment).
-            sessionName: aws.sessionName || sessionName(env),
+            sessionName: aws.sessionName,
             ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
             ...(aws.policy === undefined ? {} : { policy: aws.policy }),
             ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
@@ -34675,11 +34602,11 @@ function awsSpec(env, loggedIn) {
         files,
     };
 }
-/** What the refresher renews after this login (`env`: the job's environment); undefined: nothing. */
-function renewalSpec(env, loggedIn, configured) {
+/** What the refresher renews after this login; undefined: nothing. */
+function renewalSpec(loggedIn, configured) {
     const mode = loggedIn.decision.mode;
     if (mode.kind === 'aws')
-        return awsSpec(env, loggedIn);
+        return awsSpec(loggedIn);
     const machine = loggedIn.cache?.host;
     if (machine === undefined)
         return undefined;
@@ -34695,11 +34622,10 @@ function renewalSpec(env, loggedIn, configured) {
 }
 /** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
 async function startRenewal(sys, loggedIn, configured, env) {
-    const renewal = renewalSpec(sys.env, loggedIn, configured);
+    const renewal = renewalSpec(loggedIn, configured);
     if (renewal === undefined || loggedIn.expiresAt === undefined)
         return undefined;
-    const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;
-    const log = `${temp}/nix-cache-action/refresher.log`;
+    const log = `${actionTemp(sys)}/refresher.log`;
     const pid = await startRefresher({
         renewal,
         idTokenRequest: { url: sys.env[ID_TOKEN_URL_VAR] ?? '', token: sys.env[ID_TOKEN_TOKEN_VAR] ?? '' },

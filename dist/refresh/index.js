@@ -57151,6 +57151,7 @@ function decodeClaims(token) {
         ref: claims_text(c.ref),
         environment: claims_text(c.environment),
         jobWorkflowRef: claims_text(c.job_workflow_ref),
+        exp: typeof c.exp === 'number' && Number.isFinite(c.exp) ? c.exp * 1000 : undefined,
     };
 }
 /**
@@ -57404,25 +57405,11 @@ async function exchangeToken(mint, target, deps = {}) {
         throw error;
     }
 }
-/**
- * A JWT's `exp` as epoch ms, unverified. (aws/claims.ts's decodeClaims, the one claims reader, has no
- * `exp` yet; once it has, this becomes `decodeClaims(token)?.exp`.)
- */
-function tokenExpiresAt(token) {
-    try {
-        const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-        const exp = exchange_isRecord(payload) ? payload['exp'] : undefined;
-        return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /** The GitHub OIDC token itself as the cache's password, valid until its `exp`. */
 async function jwtCredential(mint, audience, now = Date.now) {
     const token = await mint(audience);
     // GitHub's tokens always have `exp`; without one, the assumed short lifetime.
-    return { password: token, expiresAt: tokenExpiresAt(token) ?? now() + ASSUMED_LIFETIME_MS };
+    return { password: token, expiresAt: decodeClaims(token)?.exp ?? now() + ASSUMED_LIFETIME_MS };
 }
 
 ;// CONCATENATED MODULE: ./src/login/aws/files.ts

@@ -259,20 +259,6 @@ export async function exchangeToken(
   }
 }
 
-/**
- * A JWT's `exp` as epoch ms, unverified. (aws/claims.ts's decodeClaims, the one claims reader, has no
- * `exp` yet; once it has, this becomes `decodeClaims(token)?.exp`.)
- */
-export function tokenExpiresAt(token: string): number | undefined {
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    const exp = isRecord(payload) ? payload['exp'] : undefined;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The GitHub OIDC token itself as the cache's password, valid until its `exp`. */
 export async function jwtCredential(
   mint: MintIdToken,
@@ -281,5 +267,5 @@ export async function jwtCredential(
 ): Promise<HttpCredential> {
   const token = await mint(audience);
   // GitHub's tokens always have `exp`; without one, the assumed short lifetime.
-  return { password: token, expiresAt: tokenExpiresAt(token) ?? now() + ASSUMED_LIFETIME_MS };
+  return { password: token, expiresAt: decodeClaims(token)?.exp ?? now() + ASSUMED_LIFETIME_MS };
 }

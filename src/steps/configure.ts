@@ -11,6 +11,7 @@ import type { NixEnvironment } from '../nix/environment.js';
 import type { ConfigState } from '../state.js';
 import type { Privileged } from '../system/privileged.js';
 import type { System } from '../system/types.js';
+import { actionTemp } from './paths.js';
 import { logRows } from '../report/summary.js';
 
 const resolve = (value: Tristate, auto: boolean): boolean => (value === 'auto' ? auto : value === 'true');
@@ -41,7 +42,6 @@ export function planInputs(
     inputs.acceptFlakeConfig;
   if (!wanted) return undefined;
   const home = sys.host.home;
-  const temp = sys.env['RUNNER_TEMP'] ?? `${home}/.cache`;
   return {
     ...(inputs.cache ? { cache: inputs.cache } : {}),
     extraSubstituters: inputs.extraSubstituters,
@@ -54,7 +54,7 @@ export function planInputs(
     home,
     globalConfManaged: managed,
     rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
-    userNetrcPath: `${temp}/nix-cache-action/netrc`,
+    userNetrcPath: `${actionTemp(sys)}/netrc`,
   };
 }
 
@@ -80,7 +80,7 @@ export async function configureStage(
   // the user's in RUNNER_TEMP (emptied by the runner after the job).
   const backupDir = {
     root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
-    user: `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action/backup`,
+    user: `${actionTemp(sys)}/backup`,
   };
   const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
   logRows(configured.plan.summary);

@@ -11,7 +11,6 @@ import type { Inputs } from '../inputs.js';
 import { AWS_PROFILE_NAME, withProfile, withProfileConfig } from '../login/aws/files.js';
 import { storeUrlWithProfile } from '../login/aws/nix-s3.js';
 import { sessionName } from '../login/aws/session-name.js';
-import { assumeRoleWithWebIdentity } from '../login/aws/sts.js';
 import { exchangeToken, jwtCredential } from '../login/exchange.js';
 import { type LoginDecision, decideLogin } from '../login/mode.js';
 import { forkNotice, idTokenAccess, missingPermissionMessage, mintIdToken } from '../login/oidc.js';
@@ -20,6 +19,7 @@ import type { NixEnvironment } from '../nix/environment.js';
 import type { Row } from '../report/environment.js';
 import type { CredentialRecord } from '../state.js';
 import type { System } from '../system/types.js';
+import { actionTemp } from './paths.js';
 
 export interface AwsFiles {
   readonly credentials: string;
@@ -54,14 +54,14 @@ async function readEvent(path: string | undefined): Promise<unknown> {
 /** Root's and the job user's AWS shared files. */
 export function awsFilePaths(sys: System): { root: AwsFiles; user: AwsFiles } {
   const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
-  const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;
+  const temp = actionTemp(sys);
   return {
     // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
     root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
     // The job user's copy, for `nix copy` run as that user (its environment names these paths).
     user: {
-      credentials: `${temp}/nix-cache-action/aws/credentials`,
-      config: `${temp}/nix-cache-action/aws/config`,
+      credentials: `${temp}/aws/credentials`,
+      config: `${temp}/aws/config`,
     },
   };
 }
@@ -122,7 +122,15 @@ export async function loginStage(
   record: (credentials: readonly CredentialRecord[]) => void,
 ): Promise<LoggedIn> {
   const access = idTokenAccess(sys.env, await readEvent(sys.env['GITHUB_EVENT_PATH']));
-  const decision = decideLogin(inputs.login, access, missingPermissionMessage);
+  const decided = decideLogin(inputs.login, access, missingPermissionMessage);
+  // The AWS session name is settled here once (the refresher reuses it as it stands).
+  const decision: LoginDecision =
+    decided.mode.kind === 'aws' && decided.mode.aws.sessionName === ''
+      ? {
+          ...decided,
+          mode: { ...decided.mode, aws: { ...decided.mode.aws, sessionName: sessionName(sys.env) } },
+        }
+      : decided;
   const mode = decision.mode;
   if ('pullOnly' in decision) core.notice(forkNotice());
   const rows: Row[] = [['Login', describeMode(mode)]];
@@ -155,9 +163,11 @@ export async function loginStage(
     case 'aws': {
       const options = {
         ...mode.aws,
-        sessionName: mode.aws.sessionName || sessionName(sys.env),
+        sessionName: mode.aws.sessionName,
         audience: mode.audience,
       };
+      // Loaded only for an AWS login: the AWS SDK would add ~180 ms to every main step's start-up.
+      const { assumeRoleWithWebIdentity } = await import('../login/aws/sts.js');
       const session = await assumeRoleWithWebIdentity(mintIdToken, options);
       maskSession(session);
       const paths = awsFilePaths(sys);

@@ -69,9 +69,9 @@ export async function run(): Promise<void> {
     }
 
     if (inputs.jobSummary) {
-      await writeSummaryTable('Nix environment', environmentRows(environment));
-      await writeSummaryTable('Login', loggedIn.rows);
-      if (configured) await writeSummaryTable('Nix configuration', configured.plan.summary);
+      // One table for the job summary: the environment, the login and what was configured.
+      const rows = [...environmentRows(environment), ...loggedIn.rows, ...(configured?.plan.summary ?? [])];
+      await writeSummaryTable('Nix cache', rows);
     }
   } catch (error: unknown) {
     core.setFailed(errorMessage(error));

@@ -8,18 +8,16 @@ import type { Configured } from '../config/apply.js';
 import { DEFAULT_NETRC_LOGIN } from '../config/plan.js';
 import { startRefresher, stopRefresher } from '../login/refresh/process.js';
 import type { AwsTarget, NetrcSpec, RenewalSpec } from '../login/refresh/spec.js';
-import { sessionName } from '../login/aws/session-name.js';
 import { ID_TOKEN_TOKEN_VAR, ID_TOKEN_URL_VAR } from '../login/oidc.js';
 import type { NixEnvironment } from '../nix/environment.js';
 import type { System } from '../system/types.js';
 import type { AwsFiles, LoggedIn } from './login.js';
+import { actionTemp } from './paths.js';
 
 export interface RunningRenewal {
   readonly pid: number;
   readonly log: string;
 }
-
-type Environment = Readonly<Record<string, string | undefined>>;
 
 const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
 
@@ -35,7 +33,7 @@ function netrcSpec(configured: Configured | undefined, machine: string): NetrcSp
  * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
  * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
  */
-function awsSpec(env: Environment, loggedIn: LoggedIn): RenewalSpec | undefined {
+function awsSpec(loggedIn: LoggedIn): RenewalSpec | undefined {
   const mode = loggedIn.decision.mode;
   if (mode.kind !== 'aws' || loggedIn.aws === undefined) return undefined;
   const { aws } = mode;
@@ -53,8 +51,7 @@ function awsSpec(env: Environment, loggedIn: LoggedIn): RenewalSpec | undefined 
     role: {
       roleArn: aws.roleArn,
       region: aws.region,
-      // The name main used (the same default from the same environment).
-      sessionName: aws.sessionName || sessionName(env),
+      sessionName: aws.sessionName,
       ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
       ...(aws.policy === undefined ? {} : { policy: aws.policy }),
       ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
@@ -63,14 +60,10 @@ function awsSpec(env: Environment, loggedIn: LoggedIn): RenewalSpec | undefined 
   };
 }
 
-/** What the refresher renews after this login (`env`: the job's environment); undefined: nothing. */
-export function renewalSpec(
-  env: Environment,
-  loggedIn: LoggedIn,
-  configured: Configured | undefined,
-): RenewalSpec | undefined {
+/** What the refresher renews after this login; undefined: nothing. */
+export function renewalSpec(loggedIn: LoggedIn, configured: Configured | undefined): RenewalSpec | undefined {
   const mode = loggedIn.decision.mode;
-  if (mode.kind === 'aws') return awsSpec(env, loggedIn);
+  if (mode.kind === 'aws') return awsSpec(loggedIn);
   const machine = loggedIn.cache?.host;
   if (machine === undefined) return undefined;
   const netrc = netrcSpec(configured, machine);
@@ -89,10 +82,9 @@ export async function startRenewal(
   configured: Configured | undefined,
   env: NixEnvironment,
 ): Promise<RunningRenewal | undefined> {
-  const renewal = renewalSpec(sys.env, loggedIn, configured);
+  const renewal = renewalSpec(loggedIn, configured);
   if (renewal === undefined || loggedIn.expiresAt === undefined) return undefined;
-  const temp = sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`;
-  const log = `${temp}/nix-cache-action/refresher.log`;
+  const log = `${actionTemp(sys)}/refresher.log`;
   const pid = await startRefresher({
     renewal,
     idTokenRequest: { url: sys.env[ID_TOKEN_URL_VAR] ?? '', token: sys.env[ID_TOKEN_TOKEN_VAR] ?? '' },

@@ -389,7 +389,7 @@ describe('renewalSpec from the AWS login', () => {
         aws: {
           roleArn: ROLE,
           region: 'eu-west-1',
-          sessionName: '',
+          sessionName: 'gh-octo-org-octo-repo-4242-1', // settled by main's login stage
           durationSeconds: undefined,
           policy: undefined,
           stsEndpoint: undefined,
@@ -409,11 +409,9 @@ describe('renewalSpec from the AWS login', () => {
     credentials: [],
     rows: [],
   });
-  const env = { GITHUB_REPOSITORY: 'octo-org/octo-repo', GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' };
 
   it("names the role as main assumed it, and the user's and root's files; reads back through parseSpec", () => {
     const built = renewalSpec(
-      env,
       loggedIn(
         { durationSeconds: 7200, policy: AWS_RENEWAL.role.policy, stsEndpoint: 'http://127.0.0.1:4566' },
         true,
@@ -427,7 +425,7 @@ describe('renewalSpec from the AWS login', () => {
   });
 
   it("keeps a given session name, and leaves root's files out when main could not write them", () => {
-    const built = renewalSpec(env, loggedIn({ sessionName: 'deploy' }, false), undefined);
+    const built = renewalSpec(loggedIn({ sessionName: 'deploy' }, false), undefined);
     expect(built).toEqual({
       kind: 'aws',
       audience: 'sts.amazonaws.com',
@@ -437,6 +435,6 @@ describe('renewalSpec from the AWS login', () => {
   });
 
   it('asks for nothing when the AWS login wrote no session (a fork, pull only)', () => {
-    expect(renewalSpec(env, { ...loggedIn({}, true), aws: undefined }, undefined)).toBeUndefined();
+    expect(renewalSpec({ ...loggedIn({}, true), aws: undefined }, undefined)).toBeUndefined();
   });
 });

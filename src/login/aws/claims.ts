@@ -12,6 +12,8 @@ export interface TokenClaims {
   readonly ref: string | undefined;
   readonly environment: string | undefined;
   readonly jobWorkflowRef: string | undefined;
+  /** Expiry, epoch milliseconds. */
+  readonly exp: number | undefined;
 }
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -40,6 +42,7 @@ export function decodeClaims(token: string): TokenClaims | undefined {
     ref: text(c.ref),
     environment: text(c.environment),
     jobWorkflowRef: text(c.job_workflow_ref),
+    exp: typeof c.exp === 'number' && Number.isFinite(c.exp) ? c.exp * 1000 : undefined,
   };
 }
 
