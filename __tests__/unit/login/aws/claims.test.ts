@@ -34,6 +34,7 @@ describe('decodeClaims', () => {
       ref: 'refs/heads/main',
       environment: 'production',
       jobWorkflowRef: GITHUB.job_workflow_ref,
+      exp: 1000, // `exp` is in seconds; read as epoch milliseconds
     });
   });
 
