@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
-const entries = ['main', 'post', 'root', 'refresh'];
+const entries = ['main', 'post', 'root', 'refresh', 'upload'];
 const check = process.argv.includes('--check');
 const root = new URL('..', import.meta.url).pathname;
 const out = check ? mkdtempSync(join(tmpdir(), 'nca-dist-')) : join(root, 'dist');

@@ -20,6 +20,7 @@ import {
   parseStsEndpoint,
 } from './login/aws/validate.js';
 import type { LoginInputs } from './login/mode.js';
+import { type PushInputs, readPushInputs } from './push/inputs.js';
 import { ActionError } from './util/errors.js';
 
 export type Tristate = 'auto' | 'true' | 'false';
@@ -37,6 +38,8 @@ export interface Inputs {
   readonly jobSummary: boolean;
   /** What decides the login (see login/mode.ts). */
   readonly login: LoginInputs;
+  /** What the post step pushes, and how (see push/inputs.ts). */
+  readonly push: PushInputs;
 }
 
 /** Reads one input's raw value ('' when not given); `core.getInput` in the action. */
@@ -84,6 +87,7 @@ export function readInputs(read: InputReader): Inputs {
     acceptFlakeConfig: parseBoolean('accept-flake-config', read('accept-flake-config'), false),
     restoreConfig: tristate('restore-config', read('restore-config')),
     jobSummary: parseBoolean('job-summary', read('job-summary'), true),
+    push: readPushInputs(read, parseBoolean),
   };
 }
 

@@ -3,6 +3,7 @@
  * `STATE_*` variables (post); this module owns the key, the shape and the version of that record.
  */
 import type { FileBackup } from './config/types.js';
+import type { RenewalSpec } from './login/refresh/spec.js';
 import type { NixEnvironment } from './nix/environment.js';
 
 const KEY = 'nix-cache-action';
@@ -38,6 +39,28 @@ export interface LoginState {
   readonly credentials: readonly CredentialRecord[];
   /** The detached process that renews the credentials, and its log (printed by post). */
   readonly refresher?: { readonly pid: number; readonly log: string };
+  /** What the refresher renews (no secret): post renews it once more right before the push. */
+  readonly renewal?: RenewalSpec;
+}
+
+/** What post needs to push: where the store listing of main's start is, and where to push. */
+export interface PushState {
+  /** Why post pushes nothing (push off, no cache, pull-only); undefined when it pushes. */
+  readonly skip?: string;
+  /** The file holding the store directory's entries when main started. */
+  readonly snapshot?: string;
+  readonly storeDir: string;
+  /** The cache as Nix is given it (an s3:// store with our profile). */
+  readonly cache?: string;
+  /** The during-build uploader, when our post-build hook is in place. */
+  readonly uploader?: UploaderState;
+}
+
+/** The during-build uploader: its pid, its log, and the record of what it pushed (one JSON line a path). */
+export interface UploaderState {
+  readonly pid: number;
+  readonly log: string;
+  readonly record: string;
 }
 
 export interface MainState {
@@ -46,6 +69,7 @@ export interface MainState {
   readonly environment: NixEnvironment;
   readonly login?: LoginState;
   readonly config?: ConfigState;
+  readonly push?: PushState;
 }
 
 /** `@actions/core` fits this shape; tests pass a map. */
@@ -75,11 +99,13 @@ export function loadState(store: StateStore): MainState | undefined {
   if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment)) return undefined;
   const config = isRecord(parsed.config) ? (parsed.config as unknown as ConfigState) : undefined;
   const login = isRecord(parsed.login) ? (parsed.login as unknown as LoginState) : undefined;
+  const push = isRecord(parsed.push) ? (parsed.push as unknown as PushState) : undefined;
   return {
     startedAt: parsed.startedAt,
     environment: parsed.environment as unknown as NixEnvironment,
     ...(login ? { login } : {}),
     ...(config ? { config } : {}),
+    ...(push ? { push } : {}),
   };
 }
 

@@ -4,8 +4,10 @@
  * Prints the log as GitHub shows it, the step outputs and the job summary; exits with the job's status.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { privateCache } from '../e2e/support/private-cache.js';
+import { newSigningKey, privateCache } from '../e2e/support/private-cache.js';
+import { copySampleFlake } from '../testbed/run-as.js';
 import { startOidcServer } from '../servers/oidc.js';
 import { PROJECT_ROOT } from './action.js';
 import { type JobSpec, runJob } from './job.js';
@@ -20,14 +22,31 @@ interface Defaults {
   readonly publicKey: string;
   /** A path only the token-protected cache holds. */
   readonly path: string;
+  /** A fresh copy of the sample flake: the job builds it and the post step pushes it. */
+  readonly flake: string;
+  readonly signingKey: string;
 }
 
 const defaultJob = (d: Defaults): JobSpec => ({
   runnerEnvironment: 'github-hosted',
   ...(d.idToken ? { idToken: d.idToken } : {}),
   steps: [
-    { uses: '.', id: 'nix-cache', with: { cache: d.cache, 'public-keys': d.publicKey, token: TOKEN } },
+    {
+      uses: '.',
+      id: 'nix-cache',
+      with: {
+        cache: d.cache,
+        'public-keys': d.publicKey,
+        token: TOKEN,
+        'signing-key': d.signingKey,
+        // Offline: no cache.nixos.org to skip paths of.
+        'upstream-caches': '',
+      },
+    },
     { run: `nix-store --realise ${d.path}  # substituted through the daemon, with its credentials` },
+    {
+      run: `nix --extra-experimental-features 'nix-command flakes' --option flake-registry '' build --no-link path:${d.flake}#app  # pushed by the post step`,
+    },
   ],
 });
 
@@ -42,6 +61,8 @@ async function main(): Promise<number> {
   if (bed.status !== 0) return bed.status ?? 1;
   const oidc = await startOidcServer();
   const cache = await privateCache({ tokens: [{ token: TOKEN, read: true, write: true, name: 'local' }] });
+  const flake = await copySampleFlake();
+  const key = newSigningKey('local-demo-push');
   try {
     const job = await runJob(
       defaultJob({
@@ -49,6 +70,8 @@ async function main(): Promise<number> {
         cache: cache.cache.url,
         publicKey: cache.key.publicKey,
         path: cache.path,
+        flake,
+        signingKey: readFileSync(key.secretFile, 'utf8').trim(),
       }),
     );
     try {
@@ -71,6 +94,8 @@ async function main(): Promise<number> {
   } finally {
     await cache.close();
     await oidc.close();
+    key.cleanup();
+    rmSync(flake, { recursive: true, force: true });
   }
 }
 

@@ -9,7 +9,9 @@ const reader =
 
 describe('readInputs', () => {
   it('applies defaults when nothing is given', () => {
-    expect(readInputs(reader({}))).toEqual({
+    const { push, ...rest } = readInputs(reader({}));
+    expect(push.enabled).toBe(true);
+    expect(rest).toEqual({
       cache: undefined,
       extraSubstituters: [],
       publicKeys: [],

@@ -28965,7 +28965,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3583);
+/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5114);
 
 await (0,_steps_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28974,7 +28974,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3583:
+/***/ 5114:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30483,7 +30483,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -30599,7 +30599,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
+                        for (const actualName of yield io_util_readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -32328,7 +32328,205 @@ function parseChoice(input, value, choices, fallback) {
 
 // EXTERNAL MODULE: ./src/login/aws/validate.ts + 1 modules
 var validate = __nccwpck_require__(2647);
+;// CONCATENATED MODULE: ./src/push/signing.ts
+/**
+ * Nix binary cache signing keys: `name:base64` texts holding an ed25519 key (secret: 64 bytes, the
+ * 32-byte seed then the 32-byte public key; public: 32 bytes), as `nix-store --generate-binary-cache-key`
+ * writes them. Parses and checks them strictly, signs narinfo fingerprints and verifies `Sig` lines.
+ * Error messages name the input, never any part of the value.
+ */
+
+
+/** Key names as we accept them: Nix only forbids `:`, but anything else here is a pasting accident. */
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._+@~-]{0,127}$/;
+/** Standard padded base64 of exactly 64 bytes (86 characters then `==`) or 32 bytes (43 then `=`). */
+const BASE64_64 = /^[A-Za-z0-9+/]{86}==$/;
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+const BASE64_SIG = /^[A-Za-z0-9+/]{86}==$/;
+/** DER prefixes that wrap a raw ed25519 seed (PKCS#8) or public key (SPKI) for node:crypto. */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+/** `name:data` of a one-line key, or a reason it is not one. */
+function split(value) {
+    const text = value.trim();
+    if (text === '')
+        return 'is empty';
+    if (/[\r\n]/.test(text))
+        return 'spans several lines (a key is one line: name:base64)';
+    if (/[\s\p{Cc}]/u.test(text))
+        return 'contains whitespace or control characters';
+    const colon = text.indexOf(':');
+    if (colon < 0)
+        return 'has no ":" (a key is name:base64)';
+    const name = text.slice(0, colon);
+    if (!KEY_NAME.test(name)) {
+        return 'has an unusual key name (use letters, digits and . _ + @ ~ -, starting with a letter or digit)';
+    }
+    return { name, data: text.slice(colon + 1) };
+}
+function privateKeyOf(seed) {
+    return (0,external_node_crypto_.createPrivateKey)({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
+}
+function publicKeyObject(raw) {
+    return createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' });
+}
+/** The raw 32-byte ed25519 public key of a 32-byte seed. */
+function derivePublicKey(seed) {
+    const der = (0,external_node_crypto_.createPublicKey)(privateKeyOf(seed)).export({ format: 'der', type: 'spki' });
+    return der.subarray(der.length - 32);
+}
+/**
+ * A Nix secret key from input `input` (surrounding whitespace ignored). Throws an ActionError when it
+ * is not exactly one `name:base64` line of 64 bytes whose second half is the public key of the first.
+ */
+function parseSecretKey(input, value) {
+    const fail = (problem) => {
+        throw new errors/* ActionError */.l(`The ${input} input ${problem}. Give the whole secret key file made by ` +
+            '`nix-store --generate-binary-cache-key NAME secret.key public.key` (one line, NAME:base64).');
+    };
+    const parts = split(value);
+    if (typeof parts === 'string')
+        return fail(parts);
+    if (BASE64_32.test(parts.data))
+        return fail('looks like a public key (32 bytes), not a secret key');
+    if (!BASE64_64.test(parts.data))
+        return fail('is not name:base64 of a 64-byte ed25519 secret key');
+    const bytes = Buffer.from(parts.data, 'base64');
+    if (bytes.length !== 64)
+        return fail('is not name:base64 of a 64-byte ed25519 secret key');
+    const seed = bytes.subarray(0, 32);
+    const stored = bytes.subarray(32);
+    if (!derivePublicKey(seed).equals(stored)) {
+        return fail('is damaged: its public half does not belong to its private half');
+    }
+    return {
+        name: parts.name,
+        secret: `${parts.name}:${parts.data}`,
+        publicKey: `${parts.name}:${stored.toString('base64')}`,
+    };
+}
+/** A Nix public key (`name:base64` of 32 bytes) from input `input`; throws an ActionError otherwise. */
+function parsePublicKey(input, value) {
+    const parts = split(value);
+    const problem = typeof parts === 'string'
+        ? parts
+        : BASE64_64.test(parts.data)
+            ? 'looks like a secret key (64 bytes): give its public key instead, and keep the secret one secret'
+            : BASE64_32.test(parts.data)
+                ? undefined
+                : 'is not name:base64 of a 32-byte ed25519 public key';
+    if (problem !== undefined || typeof parts === 'string') {
+        throw new ActionError(`A key in the ${input} input ${problem ?? 'is malformed'}.`);
+    }
+    return { name: parts.name, key: Buffer.from(parts.data, 'base64') };
+}
+/** `name:base64(signature)` of `fingerprint` with a secret key text (one `parseSecretKey` accepted). */
+function signFingerprint(secret, fingerprint) {
+    const parts = split(secret);
+    const bytes = typeof parts === 'string' ? Buffer.alloc(0) : Buffer.from(parts.data, 'base64');
+    if (typeof parts === 'string' || bytes.length !== 64)
+        throw new Error('not a Nix secret key');
+    const signature = sign(null, Buffer.from(fingerprint, 'utf8'), privateKeyOf(bytes.subarray(0, 32)));
+    return `${parts.name}:${signature.toString('base64')}`;
+}
+/**
+ * Whether `sig` (a narinfo `Sig` value, `name:base64`) is a valid signature of `fingerprint` by one of
+ * `publicKeys` with the same name, as Nix checks it. Malformed keys or signatures never verify.
+ */
+function verifySignature(publicKeys, fingerprint, sig) {
+    const colon = sig.indexOf(':');
+    if (colon <= 0)
+        return false;
+    const name = sig.slice(0, colon);
+    const data = sig.slice(colon + 1);
+    if (!BASE64_SIG.test(data))
+        return false;
+    const signature = Buffer.from(data, 'base64');
+    const message = Buffer.from(fingerprint, 'utf8');
+    for (const text of publicKeys) {
+        const parts = split(text);
+        if (typeof parts === 'string' || parts.name !== name || !BASE64_32.test(parts.data))
+            continue;
+        try {
+            if (verify(null, message, publicKeyObject(Buffer.from(parts.data, 'base64')), signature))
+                return true;
+        }
+        catch {
+            // Not a usable ed25519 key: it verifies nothing.
+        }
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/push/inputs.ts
+/**
+ * The push inputs, validated in main (a bad regex or key fails there, before anything is written) and
+ * read again the same way by post. The signing key is a secret: only its public half is ever shown.
+ */
+
+
+
+const COMPRESSIONS = ['zstd', 'xz', 'bzip2', 'br', 'gzip', 'none'];
+const DEFAULT_PUSH_JOBS = 8;
+const DEFAULT_PUSH_TIMEOUT_SECONDS = 900;
+/** A regular expression input ('' gives undefined); the error quotes the engine's complaint, not the value. */
+function parseRegex(input, raw) {
+    const value = raw.trim();
+    if (value === '')
+        return undefined;
+    if (value.length > 4096 || /[\r\n]/u.test(value)) {
+        throw new errors/* ActionError */.l(`Input '${input}' must be one regular expression on one line (at most 4096 characters).`);
+    }
+    try {
+        return new RegExp(value, 'u');
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /u, '') : '';
+        throw new errors/* ActionError */.l(`Input '${input}' is not a valid regular expression (${why}); it is matched against full store paths, e.g. '-source$|\\.iso$'.`);
+    }
+}
+function parseInteger(input, raw, fallback, min, max) {
+    const value = raw.trim();
+    if (value === '')
+        return fallback;
+    if (!/^\d+$/u.test(value) || Number(value) < min || Number(value) > max) {
+        throw new errors/* ActionError */.l(`Input '${input}' must be a whole number from ${min} to ${max}.`);
+    }
+    return Number(value);
+}
+function parseCompression(raw) {
+    const value = raw.trim().toLowerCase();
+    if (value === '')
+        return 'zstd';
+    const found = COMPRESSIONS.find((c) => c === value);
+    if (found === undefined) {
+        throw new errors/* ActionError */.l(`Input 'compression' must be one of ${COMPRESSIONS.join(', ')} (zstd is fastest).`);
+    }
+    return found;
+}
+function readPushInputs(read, parseBoolean) {
+    const rawKey = read('signing-key');
+    const key = rawKey.trim() === '' ? undefined : parseSecretKey('signing-key', rawKey);
+    return {
+        enabled: parseBoolean('push', read('push'), true),
+        filters: {
+            exclude: parseRegex('push-filter', read('push-filter')),
+            include: parseRegex('push-include', read('push-include')),
+            derivations: parseBoolean('push-derivations', read('push-derivations'), false),
+        },
+        upstream: parseStoreUrls('upstream-caches', read('upstream-caches')),
+        signingKey: key === undefined ? undefined : { secret: key.secret, publicKey: key.publicKey },
+        compression: parseCompression(read('compression')),
+        jobs: parseInteger('push-jobs', read('push-jobs'), DEFAULT_PUSH_JOBS, 1, 64),
+        timeoutSeconds: parseInteger('push-timeout', read('push-timeout'), DEFAULT_PUSH_TIMEOUT_SECONDS, 10, 21600),
+        verify: parseBoolean('push-verify', read('push-verify'), true),
+        failOnError: parseBoolean('fail-on-push-error', read('fail-on-push-error'), false),
+        duringBuild: parseBoolean('push-during-build', read('push-during-build'), true),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -32372,6 +32570,7 @@ function readInputs(read) {
         acceptFlakeConfig: parseBoolean('accept-flake-config', read('accept-flake-config'), false),
         restoreConfig: tristate('restore-config', read('restore-config')),
         jobSummary: parseBoolean('job-summary', read('job-summary'), true),
+        push: readPushInputs(read, parseBoolean),
     };
 }
 const AWS_OPTIONAL = [
@@ -33547,11 +33746,13 @@ function loadState(store) {
         return undefined;
     const config = state_isRecord(parsed.config) ? parsed.config : undefined;
     const login = state_isRecord(parsed.login) ? parsed.login : undefined;
+    const push = state_isRecord(parsed.push) ? parsed.push : undefined;
     return {
         startedAt: parsed.startedAt,
         environment: parsed.environment,
         ...(login ? { login } : {}),
         ...(config ? { config } : {}),
+        ...(push ? { push } : {}),
     };
 }
 function state_isRecord(value) {
@@ -34813,6 +35014,8 @@ function settingsFor(w) {
         out.push(['extra-trusted-users', w.trust]);
     if (w.acceptFlakeConfig === true)
         out.push(['accept-flake-config', 'true']);
+    if (w.postBuildHook !== undefined && w.userSet?.has('post-build-hook') !== true)
+        out.push(['post-build-hook', w.postBuildHook]);
     if (w.tuning === true) {
         out.push(['narinfo-cache-negative-ttl', '0']);
         if (w.userSet?.has('fallback') !== true)
@@ -34919,7 +35122,47 @@ function overriddenBy(lines, name) {
 }
 /** Which of our tunable settings the chain (without our block) already sets. */
 function setByUser(lines) {
-    return new Set(USER_TUNABLE.filter((name) => lastValue(lines, name) !== undefined));
+    return new Set([...USER_TUNABLE, 'post-build-hook'].filter((name) => lastValue(lines, name) !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/push/hook.ts
+/**
+ * Pushing while the job still builds: the daemon runs a `post-build-hook` (as root, from the global
+ * nix.conf) after each build. Ours appends one line to a queue and exits 0 — it never fails or slows a
+ * build — and the job's uploader reads the queue. Nix 2.8 leaves `OUT_PATHS` empty (nix #6446), so the
+ * line carries `DRV_PATH` too and the uploader asks the store for the outputs.
+ */
+/** The queue: root-owned directory (nothing the job user can plant a link in), world-readable lines. */
+const HOOK_QUEUE = '/nix/var/nix-cache-action/push-queue';
+/** Where the hook script goes: beside our other root files in the nix.conf directory. */
+function hookScriptPath(confDir) {
+    return `${confDir}/nix-cache-action/post-build-hook`;
+}
+/** The hook: one line `DRV_PATH<TAB>OUT_PATHS` appended when the queue exists; always exit 0. */
+function hookScript(queue = HOOK_QUEUE) {
+    return [
+        '#!/bin/sh',
+        '# nix-cache-action: queues what the daemon built, for upload while the job runs.',
+        '# It must never fail or slow a build: one line appended, always exit 0.',
+        `q='${queue}'`,
+        `[ -f "$q" ] && printf '%s\\t%s\\n' "\${DRV_PATH:-}" "\${OUT_PATHS:-}" >> "$q" 2>/dev/null`,
+        'exit 0',
+        '',
+    ].join('\n');
+}
+/** Parses queue lines (a partial last line is left for the next read). */
+function parseQueue(text) {
+    const end = text.lastIndexOf('\n');
+    const complete = end === -1 ? '' : text.slice(0, end);
+    const builds = [];
+    for (const line of complete.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        const [drv = '', outs = ''] = line.split('\t');
+        const outputs = outs.split(/\s+/u).filter((p) => p.startsWith('/'));
+        builds.push({ drv: drv.startsWith('/') ? drv : undefined, outputs });
+    }
+    return { builds, rest: text.slice(end + 1) };
 }
 
 ;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
@@ -34927,6 +35170,21 @@ function setByUser(lines) {
 
 
 
+
+/** The hook's script (root's, executable) and an empty queue (root's, readable by the job's uploader). */
+function hookWrites(hook) {
+    return [
+        {
+            path: hook.script,
+            content: hookScript(hook.queue),
+            mode: 0o755,
+            owner: 'root',
+            secret: false,
+            role: 'post-build-hook',
+        },
+        { path: hook.queue, content: '', mode: 0o644, owner: 'root', secret: false, role: 'push-queue' },
+    ];
+}
 /** Where the daemon-read block goes, or why there is none. */
 function target(ctx) {
     const { env, inputs } = ctx;
@@ -34945,6 +35203,7 @@ function target(ctx) {
     ctx.notes.push(`Determinate Nix: ${globalFile} does not include nix.custom.conf, so the settings went into ${globalFile} itself, which Determinate Nix may replace when it upgrades.`);
     return { file: globalFile, unreachable: undefined };
 }
+const NO_HOOK = { hookWrites: [], postBuildHook: undefined };
 function planDaemon(ctx) {
     const { env, inputs, read, entry } = ctx;
     const globalFile = env.config.globalFile;
@@ -34954,14 +35213,14 @@ function planDaemon(ctx) {
     const { file, unreachable } = target(ctx);
     if (file === undefined) {
         if (unreachable !== 'managed' || entry === undefined) {
-            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
         }
         // The daemon reads its netrc file on every download: extending that file needs no nix.conf change.
         if (netrcBefore === '')
-            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
         addNetrcWrite(ctx, netrcBefore, netrcBefore, 'daemon-netrc', 'root');
         ctx.notes.push(`The entry for ${host} was added to ${netrcBefore}, the netrc file the daemon reads.`);
-        return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined };
+        return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined, ...NO_HOOK };
     }
     // On a second run our own block may be what trusts the user: keep the line then.
     const ourTrust = readSettings(blockOf(read.raw(file) ?? ''))['extra-trusted-users'] ?? '';
@@ -34976,6 +35235,7 @@ function planDaemon(ctx) {
         trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
         acceptFlakeConfig: inputs.acceptFlakeConfig,
         tuning: ctx.substituters.length > 0,
+        postBuildHook: inputs.postBuildHook?.script,
         userSet: setByUser(expandChain([globalFile], read.conf)),
     };
     let settings = settingsFor(wanted);
@@ -35006,7 +35266,19 @@ function planDaemon(ctx) {
     const write = content === undefined
         ? undefined
         : { path: file, content, mode: 0o644, owner: 'root', secret: false, role: 'daemon-conf' };
-    return { file, unreachable, settings, netrc, write };
+    const hook = settings.some(([k]) => k === 'post-build-hook') ? inputs.postBuildHook : undefined;
+    if (inputs.postBuildHook !== undefined && hook === undefined) {
+        ctx.notes.push(`The daemon's configuration has a post-build-hook of its own: kept, so paths are pushed by the post step only.`);
+    }
+    return {
+        file,
+        unreachable,
+        settings,
+        netrc,
+        write,
+        hookWrites: hook === undefined ? [] : hookWrites(hook),
+        postBuildHook: hook,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/config/plan-notes.ts
@@ -35168,6 +35440,7 @@ function decide(inputs, read) {
             daemonConfigChanged: false,
             daemonConfigFile: undefined,
             userConfigFile: undefined,
+            postBuildHook: undefined,
             notes,
             warnings: [],
             summary: [],
@@ -35253,9 +35526,10 @@ function decide(inputs, read) {
     });
     const confWrites = [daemon.write, userWrite].filter((w) => w !== undefined);
     return {
-        writes: [...ctx.netrcWrites, ...confWrites],
+        writes: [...ctx.netrcWrites, ...daemon.hookWrites, ...confWrites],
         daemonConfigChanged,
         daemonConfigFile: daemon.file,
+        postBuildHook: daemon.postBuildHook,
         userConfigFile: userSettings.length > 0 ? userFile : undefined,
         notes,
         warnings,
@@ -35575,6 +35849,7 @@ function actionTemp(sys) {
 
 
 
+
 const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
 /** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
 const rootHelper = () => ({
@@ -35609,6 +35884,14 @@ function planInputs(sys, inputs, env, managed) {
         globalConfManaged: managed,
         rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
         userNetrcPath: `${actionTemp(sys)}/netrc`,
+        ...(inputs.push.enabled && inputs.push.duringBuild && inputs.cache !== undefined
+            ? {
+                postBuildHook: {
+                    script: hookScriptPath(dirOf(env.config.globalFile)),
+                    queue: HOOK_QUEUE,
+                },
+            }
+            : {}),
     };
 }
 /** Runs the configuration; `record` persists the undo record before any file is written. */
@@ -36306,6 +36589,428 @@ async function loginStage(sys, inputs, env, files, record) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/push/snapshot.ts
+/**
+ * Discovery by store listing: main saves the names in the store directory, post lists it again and
+ * keeps what is new. One `readdir` (no stat, no Nix call) stays cheap at tens of thousands of entries;
+ * whether a new name is a valid store path is asked of Nix afterwards, for the few new ones only.
+ */
+
+
+/**
+ * `<hash>-<name>`: 32 characters of Nix's base-32 alphabet (`0123456789abcdfghijklmnpqrsvwxyz`, no
+ * e, o, t, u), a dash, then a name of the characters Nix allows in store path names (at most 211).
+ */
+const STORE_NAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+const MAX_NAME_LENGTH = 32 + 1 + 211;
+/** Names in the store directory that are Nix's working files, not store paths. */
+const WORKING_FILE_SUFFIXES = ['.lock', '.drv.chroot', '.check'];
+/** Whether `path`'s last component has the shape of a store path name (the directory is not checked). */
+function isStorePathShaped(path) {
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    return slash > 0 && name.length <= MAX_NAME_LENGTH && STORE_NAME.test(name);
+}
+/**
+ * Whether a name in the store directory can be a store path: `<32 base-32 chars>-<name>`, and not one of
+ * Nix's working files (`.links`, `.tmp-*`, `*.lock`, `*.drv.chroot`, `*.check`).
+ */
+function storeEntryName(name) {
+    if (name === '.links' || name.startsWith('.tmp-'))
+        return false;
+    if (name.length > MAX_NAME_LENGTH || !STORE_NAME.test(name))
+        return false;
+    return !WORKING_FILE_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+/** The store path names in `storeDir` (one `readdir`, no stat). Rejects when the directory cannot be read. */
+async function listStore(storeDir) {
+    const names = await (0,promises_.readdir)(storeDir);
+    return names.filter(storeEntryName);
+}
+/** Saves `names` one per line, mode 0644, creating the parent directory; replaces `file` atomically. */
+async function writeSnapshot(file, names) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    await (0,promises_.writeFile)(temp, names.length === 0 ? '' : `${names.join('\n')}\n`, { mode: 0o644 });
+    await (0,promises_.chmod)(temp, 0o644); // the mode given to writeFile is narrowed by the umask
+    await (0,promises_.rename)(temp, file);
+}
+/** The names `writeSnapshot` saved, or undefined when the file does not exist. */
+async function readSnapshot(file) {
+    let text;
+    try {
+        text = await readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error?.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+    const names = new Set();
+    for (const line of text.split('\n'))
+        if (line !== '')
+            names.add(line);
+    return names;
+}
+/**
+ * Names in `after` that `before` does not have and that can be store paths (`storeEntryName`), as full
+ * store paths under `storeDir`, sorted. `after` may be a raw listing: only the new names are checked.
+ */
+function newEntries(before, after, storeDir) {
+    const dir = storeDir.endsWith('/') ? storeDir.slice(0, -1) : storeDir;
+    const added = new Set();
+    for (const name of after)
+        if (!before.has(name) && storeEntryName(name))
+            added.add(`${dir}/${name}`);
+    return [...added].sort(byCodeUnits);
+}
+/**
+ * Post's half of discovery: the store paths added since the snapshot in `snapshotFile` (as `newEntries`),
+ * or undefined when there is no snapshot. The snapshot is read while the directory is listed.
+ * `listDir` is where the store directory is on disk, when that is not `storeDir` (a chroot store).
+ */
+async function newSinceSnapshot(snapshotFile, storeDir, listDir = storeDir) {
+    const [before, after] = await Promise.all([readSnapshot(snapshotFile), readdir(listDir)]);
+    return before === undefined ? undefined : newEntries(before, after, storeDir);
+}
+function byCodeUnits(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/steps/push-prepare.ts
+/**
+ * Main's part of the push: list the store before the job builds anything (post pushes what is new), and
+ * settle whether post pushes at all (push off, no cache, pull-only) and where to.
+ */
+
+
+
+function storeDirOf(sys) {
+    return sys.env['NIX_STORE_DIR'] ?? '/nix/store';
+}
+/** Masks the signing key's secret half (the whole `name:base64` is masked as an input already). */
+function maskSigningKey(push) {
+    const secret = push.signingKey?.secret;
+    if (secret === undefined)
+        return;
+    const base64 = secret.slice(secret.indexOf(':') + 1);
+    setSecret(secret);
+    if (base64 !== '')
+        setSecret(base64);
+}
+/**
+ * Lists the store when push may happen. Cheap (one readdir), so it runs before the login: paths the job
+ * adds while main runs (none today) would still count as new.
+ */
+async function snapshotStore(sys, push, cache) {
+    const storeDir = storeDirOf(sys);
+    if (!push.enabled)
+        return { storeDir, skip: "input 'push' is false" };
+    if (cache === undefined)
+        return { storeDir, skip: "no 'cache' input to push to" };
+    const names = await listStore(storeDir);
+    const snapshot = `${actionTemp(sys)}/store-snapshot`;
+    await writeSnapshot(snapshot, names);
+    return { storeDir, snapshot };
+}
+/** After the login: pull-only mode pushes nothing; otherwise the cache as Nix is given it. */
+function pushAfterLogin(state, decision, cache) {
+    if (state.skip !== undefined)
+        return state;
+    if ('pullOnly' in decision)
+        return { storeDir: state.storeDir, skip: `pull-only mode: ${decision.reason}` };
+    if (cache === undefined)
+        return { storeDir: state.storeDir, skip: 'no cache to push to' };
+    return { ...state, cache: cache.url };
+}
+
+;// CONCATENATED MODULE: ./src/push/uploader-spec.ts
+const UPLOADER_SPEC_VERSION = 1;
+function filtersOf(spec) {
+    return {
+        exclude: spec.exclude === undefined ? undefined : new RegExp(spec.exclude, 'u'),
+        include: spec.include === undefined ? undefined : new RegExp(spec.include, 'u'),
+        derivations: spec.derivations,
+    };
+}
+function parseUploaderSpec(text) {
+    const raw = JSON.parse(text);
+    if (raw.version !== UPLOADER_SPEC_VERSION)
+        throw new Error(`unknown uploader spec version ${String(raw.version)}`);
+    for (const key of ['queue', 'url', 'logFile', 'recordFile', 'lifeline']) {
+        if (typeof raw[key] !== 'string' || raw[key] === '')
+            throw new Error(`spec.${key} must be a non-empty string`);
+    }
+    if (typeof raw.jobs !== 'number' || raw.jobs < 1)
+        throw new Error('spec.jobs must be a positive number');
+    return raw;
+}
+/** The uploader's record, as post reads it (a torn last line is skipped). */
+function uploader_spec_parseRecord(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const v = JSON.parse(line);
+            if (typeof v.path === 'string' && typeof v.narSize === 'number') {
+                out.push({
+                    path: v.path,
+                    narSize: v.narSize,
+                    fileSize: typeof v.fileSize === 'number' ? v.fileSize : undefined,
+                });
+            }
+        }
+        catch {
+            // a line cut short when the uploader was stopped
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/push/url.ts
+/** The cache URL as the push hands it to `nix copy`: our store parameters added, the user's own kept. */
+/** Adds `params` to the URL's query; a parameter the URL already names keeps the URL's value. */
+function withStoreParams(url, params) {
+    const at = url.indexOf('?');
+    const base = at === -1 ? url : url.slice(0, at);
+    const query = at === -1
+        ? []
+        : url
+            .slice(at + 1)
+            .split('&')
+            .filter((p) => p !== '');
+    const named = new Set(query.map((p) => p.split('=')[0]));
+    for (const [key, value] of Object.entries(params)) {
+        if (value === undefined || named.has(key))
+            continue;
+        query.push(`${key}=${value}`);
+    }
+    return query.length === 0 ? base : `${base}?${query.join('&')}`;
+}
+/** The URL without its query, for logs and the summary (a `secret-key=` path is not a secret, but noise). */
+function displayUrl(url) {
+    const at = url.indexOf('?');
+    return at === -1 ? url : url.slice(0, at);
+}
+
+;// CONCATENATED MODULE: ./src/system/detached.ts
+/**
+ * Background helpers of the job (the credential refresher, the during-build uploader): started detached
+ * (their own session, no handle on the step's output, or the runner would wait for them), handed a JSON
+ * spec on stdin, awaited until they say `ready` on fd 3; stopped with SIGTERM, a bounded wait, SIGKILL.
+ */
+
+
+
+
+
+
+/** The descriptor a helper writes `ready` to. */
+const READY_FD = 3;
+async function logTail(path) {
+    const text = await (0,promises_.readFile)(path, 'utf8').catch(() => '');
+    return text.trim().split('\n').slice(-5).join('\n');
+}
+/** Starts a helper and returns its pid once it says it runs. */
+async function startDetached(start) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(start.logFile), { recursive: true, mode: 0o700 });
+    const log = await (0,promises_.open)(start.logFile, 'a', 0o600);
+    await (0,promises_.chmod)(start.logFile, 0o600);
+    let child;
+    try {
+        child = (0,external_node_child_process_.spawn)(start.node, [start.script], {
+            detached: true,
+            cwd: '/',
+            env: start.env,
+            // stdout ignored: @actions/core writes `::add-mask::<secret>` there. stderr (crashes) to the log.
+            stdio: ['pipe', 'ignore', log.fd, 'pipe'],
+        });
+    }
+    finally {
+        await log.close();
+    }
+    const ready = child.stdio[READY_FD];
+    const said = [];
+    const timeoutMs = start.readyTimeoutMs ?? 10_000;
+    const outcome = await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            resolve(`it did not say ready within ${timeoutMs} ms`);
+        }, timeoutMs);
+        const done = (result) => {
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.once('error', (error) => {
+            done(`it could not be started: ${error.message}`);
+        });
+        child.once('exit', (code, signal) => {
+            done(`it exited (${signal ?? `code ${code ?? '?'}`})`);
+        });
+        ready?.on('data', (chunk) => {
+            said.push(chunk);
+            if (Buffer.concat(said).toString('utf8').includes('ready\n'))
+                done('ready');
+        });
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(JSON.stringify(start.spec));
+    });
+    ready?.destroy();
+    child.stdin?.destroy();
+    child.unref();
+    if (outcome !== 'ready' || child.pid === undefined) {
+        if (child.pid !== undefined && child.exitCode === null)
+            child.kill('SIGKILL');
+        const tail = await logTail(start.logFile);
+        throw new errors/* ActionError */.l(`${start.what[0]?.toUpperCase() ?? ''}${start.what.slice(1)} did not start: ${outcome}.${tail === '' ? '' : ` Its log (${start.logFile}):\n${tail}`}`);
+    }
+    return child.pid;
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `pid` is a live process (a zombie is gone: it only waits to be reaped). */
+async function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        // ESRCH: gone. EPERM: another user's process holds the pid now, not ours.
+        return false;
+    }
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    // Without /proc (macOS) the signal is all there is to know.
+    if (stat === undefined)
+        return !existsSync('/proc/self');
+    return parseProcStat(stat)?.state !== 'Z';
+}
+/** A process whose command line shows the bundle `<bundle>/index.js` (where /proc tells; elsewhere assumed). */
+async function runsBundle(pid, bundle) {
+    if (!existsSync('/proc/self'))
+        return true;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    return cmdline?.split('\0').some((arg) => arg.endsWith(join(bundle, 'index.js'))) === true;
+}
+async function gone(pid, withinMs) {
+    const until = Date.now() + withinMs;
+    for (;;) {
+        if (!(await alive(pid)))
+            return true;
+        if (Date.now() >= until)
+            return false;
+        await sleep(25);
+    }
+}
+/**
+ * Stops a helper: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL. Nothing happens
+ * when it is gone already or the pid no longer runs the bundle.
+ */
+async function detached_stopDetached(pid, bundle, options = {}) {
+    if (!Number.isInteger(pid) || pid <= 1)
+        return 'not-running';
+    if (!(await alive(pid)) || !(await runsBundle(pid, bundle)))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    if (await gone(pid, options.timeoutMs ?? 3_000))
+        return 'stopped';
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    await gone(pid, 2_000);
+    return 'killed';
+}
+
+;// CONCATENATED MODULE: ./src/steps/push-uploader.ts
+/**
+ * The during-build uploader's life: main starts it when our post-build hook is in place (with the signing
+ * key written 0600 for the job), post stops it before its own push, prints its log and reads its record.
+ */
+
+
+
+
+
+
+
+
+/** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
+const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
+function uploaderEnv(env) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined && !DROPPED.test(k))
+            out[k] = v;
+    return out;
+}
+/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+function cacheEnv(sys, cache) {
+    if (!cache.startsWith('s3://'))
+        return {};
+    const temp = actionTemp(sys);
+    return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+}
+/** Where the signing key lives while it is needed (0600, the job user's). */
+const signingKeyPath = (sys) => `${actionTemp(sys)}/push/signing-key`;
+async function writeSigningKey(sys, secret) {
+    const path = signingKeyPath(sys);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true, mode: 0o700 });
+    await (0,promises_.writeFile)(path, secret, { mode: 0o600 });
+    await (0,promises_.chmod)(path, 0o600);
+    return path;
+}
+async function removeSigningKey(sys) {
+    await rm(signingKeyPath(sys), { force: true });
+}
+/** The cache URL `nix copy` is given: compression and signing added, the user's own parameters kept. */
+function pushUrl(cache, push, keyFile) {
+    return withStoreParams(cache, { compression: push.compression, 'secret-key': keyFile });
+}
+async function startUploader(sys, push, cache, queue) {
+    const temp = actionTemp(sys);
+    const keyFile = push.signingKey === undefined ? undefined : await writeSigningKey(sys, push.signingKey.secret);
+    const log = `${temp}/uploader.log`;
+    const record = `${temp}/uploader.record`;
+    await (0,promises_.writeFile)(record, '', { mode: 0o644 });
+    const spec = {
+        version: UPLOADER_SPEC_VERSION,
+        queue,
+        url: pushUrl(cache, push, keyFile),
+        env: cacheEnv(sys, cache),
+        exclude: push.filters.exclude?.source,
+        include: push.filters.include?.source,
+        derivations: push.filters.derivations,
+        upstream: push.upstream.map((u) => u.url),
+        jobs: push.jobs,
+        logFile: log,
+        recordFile: record,
+        lifeline: log,
+        readyFd: READY_FD,
+    };
+    const pid = await startDetached({
+        what: 'the during-build uploader',
+        node: process.execPath,
+        script: (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'upload', 'index.js'),
+        spec,
+        logFile: log,
+        env: uploaderEnv(sys.env),
+    });
+    info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
+    return { pid, log, record };
+}
+/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
+async function stopUploader(uploader) {
+    const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+    const text = await readFile(uploader.log, 'utf8').catch(() => '');
+    core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
+    return parseRecord(await readFile(uploader.record, 'utf8').catch(() => ''));
+}
+
 ;// CONCATENATED MODULE: ./src/login/refresh/spec.ts
 const SPEC_VERSION = 1;
 /** The refresher ends after this long whatever else happens (GitHub's jobs are capped at 6 h, self-hosted at 5 days). */
@@ -36485,14 +37190,10 @@ function parseSpec(text) {
 
 ;// CONCATENATED MODULE: ./src/login/refresh/process.ts
 /**
- * Starting and stopping the refresher process. Main starts it detached (its own session, no handle on
+ * Starting and stopping the refresher process (see system/detached.ts). Main starts it detached (its own session, no handle on
  * the step's output, or the runner would wait for it), hands it the spec on stdin and waits until it
  * says `ready`; post stops it (SIGTERM, a bounded wait, SIGKILL) before removing the credentials.
  */
-
-
-
-
 
 
 
@@ -36527,128 +37228,30 @@ function refresherEnv(env) {
     }
     return out;
 }
-const READY_FD = 3;
-async function logTail(path) {
-    const text = await (0,promises_.readFile)(path, 'utf8').catch(() => '');
-    return text.trim().split('\n').slice(-5).join('\n');
-}
 /** Starts the refresher and returns its pid once it runs. */
 async function startRefresher(spec, options = {}) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(spec.logFile), { recursive: true, mode: 0o700 });
-    const log = await (0,promises_.open)(spec.logFile, 'a', 0o600);
-    await (0,promises_.chmod)(spec.logFile, 0o600);
     const full = {
         ...spec,
         version: SPEC_VERSION,
         maxRunMs: spec.maxRunMs ?? DEFAULT_MAX_RUN_MS,
         readyFd: READY_FD,
     };
-    let child;
-    try {
-        child = (0,external_node_child_process_.spawn)(options.node ?? process.execPath, [options.script ?? refresherScript()], {
-            detached: true,
-            cwd: '/',
-            env: refresherEnv(options.env ?? process.env),
-            // stdout ignored: @actions/core writes `::add-mask::<token>` there. stderr (crashes) to the log.
-            stdio: ['pipe', 'ignore', log.fd, 'pipe'],
-        });
-    }
-    finally {
-        await log.close();
-    }
-    const ready = child.stdio[READY_FD];
-    const said = [];
-    const outcome = await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-            resolve(`it did not say ready within ${options.readyTimeoutMs ?? 10_000} ms`);
-        }, options.readyTimeoutMs ?? 10_000);
-        const done = (result) => {
-            clearTimeout(timer);
-            resolve(result);
-        };
-        child.once('error', (error) => {
-            done(`it could not be started: ${error.message}`);
-        });
-        child.once('exit', (code, signal) => {
-            done(`it exited (${signal ?? `code ${code ?? '?'}`})`);
-        });
-        ready?.on('data', (chunk) => {
-            said.push(chunk);
-            if (Buffer.concat(said).toString('utf8').includes('ready\n'))
-                done('ready');
-        });
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(JSON.stringify(full));
+    return startDetached({
+        what: 'the credential refresher',
+        node: options.node ?? process.execPath,
+        script: options.script ?? refresherScript(),
+        spec: full,
+        logFile: spec.logFile,
+        env: refresherEnv(options.env ?? process.env),
+        ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
     });
-    ready?.destroy();
-    child.stdin?.destroy();
-    child.unref();
-    if (outcome !== 'ready' || child.pid === undefined) {
-        if (child.pid !== undefined && child.exitCode === null)
-            child.kill('SIGKILL');
-        const tail = await logTail(spec.logFile);
-        throw new errors/* ActionError */.l(`The credential refresher did not start: ${outcome}.${tail === '' ? '' : ` Its log (${spec.logFile}):\n${tail}`}`);
-    }
-    return child.pid;
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Whether `pid` is a live process (a zombie is gone: it only waits to be reaped). */
-async function alive(pid) {
-    try {
-        process.kill(pid, 0);
-    }
-    catch {
-        // ESRCH: gone. EPERM: another user's process holds the pid now, not ours.
-        return false;
-    }
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    // Without /proc (macOS) the signal is all there is to know.
-    if (stat === undefined)
-        return !existsSync('/proc/self');
-    return parseProcStat(stat)?.state !== 'Z';
-}
-/** A process whose command line shows the refresher bundle (where /proc tells; elsewhere assumed). */
-async function isRefresher(pid) {
-    if (!existsSync('/proc/self'))
-        return true;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-    return cmdline?.split('\0').some((arg) => arg.endsWith(join('refresh', 'index.js'))) === true;
-}
-async function gone(pid, withinMs) {
-    const until = Date.now() + withinMs;
-    for (;;) {
-        if (!(await alive(pid)))
-            return true;
-        if (Date.now() >= until)
-            return false;
-        await sleep(25);
-    }
 }
 /**
  * Stops the refresher: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL.
  * Nothing happens when it is gone already or the pid is no longer the refresher's.
  */
-async function process_stopRefresher(pid, options = {}) {
-    if (!Number.isInteger(pid) || pid <= 1)
-        return 'not-running';
-    if (!(await alive(pid)) || !(await isRefresher(pid)))
-        return 'not-running';
-    try {
-        process.kill(pid, 'SIGTERM');
-    }
-    catch {
-        return 'not-running';
-    }
-    if (await gone(pid, options.timeoutMs ?? 3_000))
-        return 'stopped';
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        return 'stopped';
-    }
-    await gone(pid, 2_000);
-    return 'killed';
+function process_stopRefresher(pid, options = {}) {
+    return stopDetached(pid, 'refresh', options);
 }
 
 ;// CONCATENATED MODULE: ./src/steps/renewal.ts
@@ -36760,8 +37363,10 @@ async function stopRenewal(running) {
 
 
 
+
+
 /** Inputs that hold secrets: masked before anything can print them. */
-const SECRET_INPUTS = new Set(['token']);
+const SECRET_INPUTS = new Set(['token', 'signing-key']);
 async function run() {
     try {
         const startedAt = new Date().toISOString();
@@ -36771,7 +37376,9 @@ async function run() {
                 setSecret(value);
             return value;
         });
+        maskSigningKey(inputs.push);
         const sys = realSystem();
+        let push = await snapshotStore(sys, inputs.push, inputs.cache);
         const environment = await group('Detect the Nix environment', async () => {
             const env = await detectEnvironment(sys);
             logRows(environmentRows(env));
@@ -36783,7 +37390,7 @@ async function run() {
         let login = { credentials: [] };
         let config;
         const save = () => {
-            state_saveState(core_namespaceObject, { startedAt, environment, login, ...(config ? { config } : {}) });
+            state_saveState(core_namespaceObject, { startedAt, environment, login, push, ...(config ? { config } : {}) });
         };
         save();
         const root = privilegedFor(sys, environment.privilege, rootHelper());
@@ -36796,13 +37403,34 @@ async function run() {
             logRows(result.rows);
             return result;
         });
-        const configured = await group('Configure Nix', () => configureStage(sys, access, { ...inputs, cache: loggedIn.cache, token: loggedIn.password }, environment, (c) => {
+        push = pushAfterLogin(push, loggedIn.decision, loggedIn.cache);
+        save();
+        const signingKey = inputs.push.signingKey?.publicKey;
+        const configured = await group('Configure Nix', () => configureStage(sys, access, {
+            ...inputs,
+            // No hook when post will not push (pull-only mode, push off).
+            push: { ...inputs.push, enabled: push.skip === undefined },
+            cache: loggedIn.cache,
+            token: loggedIn.password,
+            // The signing key's public half stands in for `public-keys`: what this job pushes, Nix accepts.
+            publicKeys: signingKey === undefined || inputs.publicKeys.includes(signingKey)
+                ? inputs.publicKeys
+                : [...inputs.publicKeys, signingKey],
+        }, environment, (c) => {
             config = c;
             save();
         }));
         const refresher = await startRenewal(sys, loggedIn, configured, environment);
         if (refresher) {
-            login = { ...login, refresher };
+            // Post renews once more right before the push (the spec names files, never a secret).
+            const renewal = renewal_renewalSpec(loggedIn, configured);
+            login = { ...login, refresher, ...(renewal ? { renewal } : {}) };
+            save();
+        }
+        const hook = configured?.plan.postBuildHook;
+        if (hook !== undefined && push.cache !== undefined) {
+            const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue);
+            push = { ...push, uploader };
             save();
         }
         if (inputs.jobSummary) {

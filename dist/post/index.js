@@ -28370,11 +28370,951 @@ module.exports = {
 
 /***/ }),
 
+/***/ 3906:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HJ: () => (/* binding */ mergeNetrc),
+/* harmony export */   QZ: () => (/* binding */ parseNetrc),
+/* harmony export */   _T: () => (/* binding */ removeMachine)
+/* harmony export */ });
+/* unused harmony export renderNetrc */
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7235);
+/**
+ * netrc files as curl (and so Nix) reads them: words separated by any whitespace, `machine NAME`,
+ * `default`, then `login`, `password`, `account` with a value each; `macdef NAME` starts a macro whose
+ * body runs to the next blank line; a line whose first word starts with `#` is a comment. Messages
+ * never include a login, password or account.
+ */
+
+/** The entries in file order. Throws on words curl would not understand (never quoting them). */
+function parseNetrc(text) {
+    const entries = [];
+    let current;
+    let expect;
+    let inMacro = false;
+    const lines = text.split('\n');
+    lines.forEach((line, index) => {
+        if (inMacro) {
+            if (line.trim() === '')
+                inMacro = false;
+            return;
+        }
+        const words = line.split(/\s+/u).filter((w) => w !== '');
+        if (words[0]?.startsWith('#') === true)
+            return;
+        for (const word of words) {
+            if (expect !== undefined) {
+                const field = expect;
+                expect = undefined;
+                if (field === 'macdef') {
+                    inMacro = true; // the body starts on the next line; the rest of this line is ignored
+                    break;
+                }
+                if (field === 'machine') {
+                    current = { machine: word };
+                    entries.push(current);
+                }
+                else if (current !== undefined) {
+                    current[field] = word;
+                }
+                continue;
+            }
+            switch (word) {
+                case 'machine':
+                case 'macdef':
+                    expect = word;
+                    break;
+                case 'default':
+                    current = { machine: undefined };
+                    entries.push(current);
+                    break;
+                case 'login':
+                case 'password':
+                case 'account':
+                    if (current === undefined) {
+                        throw new Error(`netrc line ${index + 1}: '${word}' comes before any 'machine' or 'default'`);
+                    }
+                    expect = word;
+                    break;
+                default:
+                    throw new Error(`netrc line ${index + 1}: an unexpected word where 'machine', 'default', 'login', 'password', 'account' or 'macdef' should be`);
+            }
+        }
+    });
+    if (expect !== undefined && expect !== 'macdef')
+        throw new Error(`netrc ends after '${expect}' without its value`);
+    return entries.map(freeze);
+}
+function freeze(d) {
+    return {
+        machine: d.machine,
+        ...(d.login === undefined ? {} : { login: d.login }),
+        ...(d.password === undefined ? {} : { password: d.password }),
+        ...(d.account === undefined ? {} : { account: d.account }),
+    };
+}
+function checkValue(entry, what, value) {
+    const subject = entry.machine === undefined ? 'the default netrc entry' : `the netrc entry for a machine`;
+    if (value === '')
+        throw new Error(`${subject}: the ${what} is empty`);
+    const bad = (0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .findUnsafeChar */ .Yb)(value, { allowHash: true, allowNonAscii: true });
+    if (bad !== undefined)
+        throw new Error(`${subject}: the ${what} contains ${bad.what} at position ${bad.position}`);
+}
+function renderEntry(entry) {
+    const words = [];
+    if (entry.machine === undefined) {
+        words.push('default');
+    }
+    else {
+        checkValue(entry, 'machine name', entry.machine);
+        words.push('machine', entry.machine);
+    }
+    for (const field of ['login', 'password', 'account']) {
+        const value = entry[field];
+        if (value === undefined)
+            continue;
+        checkValue(entry, field, value);
+        words.push(field, value);
+    }
+    return `${words.join(' ')}\n`;
+}
+/** One line per entry (`machine H login L password P`), `default` entries last (curl stops at one). */
+function renderNetrc(entries) {
+    const machines = entries.filter((e) => e.machine !== undefined);
+    const defaults = entries.filter((e) => e.machine === undefined);
+    return [...machines, ...defaults].map(renderEntry).join('');
+}
+/** curl compares netrc machine names with host names case-insensitively. */
+function sameMachine(a, b) {
+    return a === undefined || b === undefined ? a === b : a.toLowerCase() === b.toLowerCase();
+}
+/**
+ * The netrc text with `entry` in place of any entry for the same machine (where the first one was), or
+ * added before the `default` entry; every other entry kept as it was.
+ */
+function mergeNetrc(existing, entry) {
+    renderEntry(entry); // validates before anything else happens
+    const entries = existing === undefined ? [] : parseNetrc(existing);
+    const first = entries.findIndex((e) => sameMachine(e.machine, entry.machine));
+    const others = entries.filter((e) => !sameMachine(e.machine, entry.machine));
+    // No entry for the machine comes before `first`, so it is also ours' index among the others.
+    const at = first === -1 ? others.length : first;
+    return renderNetrc([...others.slice(0, at), entry, ...others.slice(at)]);
+}
+/** The netrc text without the entries of `machine` ('' when nothing is left). */
+function removeMachine(text, machine) {
+    return renderNetrc(parseNetrc(text).filter((e) => !sameMachine(e.machine, machine)));
+}
+
+
+/***/ }),
+
+/***/ 7235:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   IE: () => (/* binding */ ordinal),
+/* harmony export */   Ip: () => (/* binding */ describeChar),
+/* harmony export */   Yb: () => (/* binding */ findUnsafeChar),
+/* harmony export */   ry: () => (/* binding */ splitList)
+/* harmony export */ });
+/**
+ * Character checks shared by the validators, the nix.conf writer and the netrc writer. Messages built
+ * from these name the character and its position, never the value around it (it may be a secret).
+ */
+const NAMES = {
+    ' ': 'a space',
+    '\t': 'a tab',
+    '\n': 'a newline',
+    '\r': 'a carriage return',
+    '\0': 'a NUL character',
+    '\v': 'a vertical tab',
+    '\f': 'a form feed',
+};
+/** A name for one character that does not reveal a secret's content (letters are never named). */
+function describeChar(ch) {
+    const named = NAMES[ch];
+    if (named !== undefined)
+        return named;
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f)
+        return `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+    if (code > 0x7e)
+        return code === 0xa0 || code === 0x3000 || code === 0x2028 ? 'a space' : 'a non-ASCII character';
+    return `'${ch}'`;
+}
+/** The first character that breaks `rules`: control characters and newlines always do. */
+function findUnsafeChar(value, rules = {}) {
+    let position = 0;
+    for (const ch of value) {
+        position += 1;
+        const code = ch.codePointAt(0) ?? 0;
+        let bad;
+        if (ch === ' ' || ch === '\t')
+            bad = rules.allowSpace !== true;
+        else if (code < 0x20 || code === 0x7f)
+            bad = true;
+        else if (ch === '#')
+            bad = rules.allowHash !== true;
+        else if (code > 0x7e)
+            bad = rules.allowNonAscii !== true || /\s/u.test(ch);
+        else
+            bad = false;
+        if (bad)
+            return { position, what: describeChar(ch) };
+    }
+    return undefined;
+}
+/** "1st", "2nd", "3rd", "4th"… for naming an entry in a list input. */
+function ordinal(n) {
+    const tens = n % 100;
+    if (tens >= 11 && tens <= 13)
+        return `${n}th`;
+    switch (n % 10) {
+        case 1:
+            return `${n}st`;
+        case 2:
+            return `${n}nd`;
+        case 3:
+            return `${n}rd`;
+        default:
+            return `${n}th`;
+    }
+}
+/** Splits a list input on any whitespace (newlines included); empty items are dropped. */
+function splitList(value) {
+    return value.split(/\s+/u).filter((item) => item !== '');
+}
+
+
+/***/ }),
+
+/***/ 5844:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   SP: () => (/* binding */ shown),
+/* harmony export */   bc: () => (/* binding */ subject),
+/* harmony export */   fJ: () => (/* binding */ fail)
+/* harmony export */ });
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7235);
+/** How validation errors are worded: the input named, the problem, a good value; never a secret. */
+
+
+/** "Input 'cache'" or "Input 'extra-substituters' (2nd entry)". */
+function subject(input, index, noun = 'entry') {
+    return index === undefined ? `Input '${input}'` : `Input '${input}' (${(0,_text_js__WEBPACK_IMPORTED_MODULE_0__/* .ordinal */ .IE)(index + 1)} ${noun})`;
+}
+function fail(who, problem, expected) {
+    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l(`${who} ${problem}; ${expected}.`);
+}
+/** A short, harmless word from the value (a scheme, a parameter name) or undefined. */
+function shown(word) {
+    return /^[\w.+-]{1,24}$/u.test(word) ? word : undefined;
+}
+
+
+/***/ }),
+
+/***/ 7048:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EX: () => (/* binding */ withoutProfile),
+/* harmony export */   UG: () => (/* binding */ AWS_PROFILE_NAME),
+/* harmony export */   Un: () => (/* binding */ withProfileConfig),
+/* harmony export */   oO: () => (/* binding */ withProfile)
+/* harmony export */ });
+const AWS_PROFILE_NAME = 'nix-cache-action';
+/** A section header as the AWS SDKs read it: `[ name ]`, optionally followed by a comment. */
+const HEADER = /^\s*\[([^[\]]+)\]\s*(?:[#;].*)?$/u;
+const IGNORABLE = /^\s*(?:[#;].*)?$/u;
+const PROFILE_NAME = /^[\w.@+-]{1,64}$/u;
+function lines(text) {
+    const out = [];
+    const re = /([^\r\n]*)(\r\n|\n|\r|$)/gu;
+    for (const m of text.matchAll(re)) {
+        if (m[0] === '')
+            break;
+        out.push({ body: m[1] ?? '', raw: m[0] });
+    }
+    return out;
+}
+/** `name` or `profile name` with the header's whitespace normalised. */
+const sectionName = (body) => HEADER.exec(body)?.[1]?.trim().replace(/\s+/gu, ' ');
+function checkProfile(profile) {
+    if (!PROFILE_NAME.test(profile) || profile === 'default') {
+        throw new Error(`not a profile name the action writes: ${JSON.stringify(profile)}`);
+    }
+}
+/**
+ * Index ranges [start, end) of the sections named one of `names`. A section runs to the next header,
+ * but blank and comment lines at its end belong to what follows (they usually describe the next one).
+ */
+function sections(all, names) {
+    const ranges = [];
+    for (let i = 0; i < all.length; i++) {
+        const name = sectionName(all[i]?.body ?? '');
+        if (name === undefined || !names.includes(name))
+            continue;
+        let next = i + 1;
+        while (next < all.length && sectionName(all[next]?.body ?? '') === undefined)
+            next++;
+        let end = next;
+        while (end > i + 1 && IGNORABLE.test(all[end - 1]?.body ?? ''))
+            end--;
+        ranges.push([i, end]);
+        i = next - 1;
+    }
+    return ranges;
+}
+function newline(text) {
+    return text.includes('\r\n') ? '\r\n' : '\n';
+}
+/** Puts `section` (lines without terminators) in place of the named sections, or at the end. */
+function replaceSections(text, names, section) {
+    const current = text ?? '';
+    const eol = newline(current);
+    const block = section.map((l) => `${l}${eol}`).join('');
+    const all = lines(current);
+    const ranges = sections(all, names);
+    const first = ranges[0];
+    if (first === undefined) {
+        if (current === '')
+            return block;
+        const ended = /(?:\r\n|\n|\r)$/u.test(current) ? current : `${current}${eol}`;
+        return `${ended}${eol}${block}`;
+    }
+    let out = '';
+    let at = 0;
+    for (const [start, end] of ranges) {
+        out += all
+            .slice(at, start)
+            .map((l) => l.raw)
+            .join('');
+        if (start === first[0])
+            out += block;
+        at = end;
+    }
+    return (out +
+        all
+            .slice(at)
+            .map((l) => l.raw)
+            .join(''));
+}
+function checkValue(what, value) {
+    if (value === '' || !/^[\x21-\x7e]+$/u.test(value)) {
+        throw new Error(`the session's ${what} is empty or has characters a credentials file cannot hold`);
+    }
+}
+/** The credentials file with `[profile]` holding the session (replaced if present, else appended). */
+function withProfile(credentialsText, profile, session) {
+    checkProfile(profile);
+    checkValue('access key id', session.accessKeyId);
+    checkValue('secret access key', session.secretAccessKey);
+    checkValue('session token', session.sessionToken);
+    return replaceSections(credentialsText, [profile], [
+        `[${profile}]`,
+        `aws_access_key_id = ${session.accessKeyId}`,
+        `aws_secret_access_key = ${session.secretAccessKey}`,
+        `aws_session_token = ${session.sessionToken}`,
+    ]);
+}
+/** The config file with `[profile NAME]` naming the region (replaced if present, else appended). */
+function withProfileConfig(configText, profile, region) {
+    checkProfile(profile);
+    if (!/^[a-z0-9-]{1,40}$/u.test(region))
+        throw new Error(`not a region: ${JSON.stringify(region)}`);
+    return replaceSections(configText, [`profile ${profile}`], [`[profile ${profile}]`, `region = ${region}`]);
+}
+/**
+ * The file without the action's sections (`[name]` and `[profile name]`, for either file). When the
+ * removed section ended the file, one blank line before it goes too: what `withProfile` added.
+ */
+function withoutProfile(text, profile) {
+    checkProfile(profile);
+    const all = lines(text);
+    const ranges = sections(all, [profile, `profile ${profile}`]);
+    if (ranges.length === 0)
+        return text;
+    const drop = new Set();
+    for (const [start, end] of ranges)
+        for (let i = start; i < end; i++)
+            drop.add(i);
+    const lastRange = ranges[ranges.length - 1];
+    if (lastRange !== undefined && lastRange[1] === all.length) {
+        const before = lastRange[0] - 1;
+        if (before >= 0 && !drop.has(before) && (all[before]?.body ?? 'x').trim() === '')
+            drop.add(before);
+    }
+    return all
+        .filter((_, i) => !drop.has(i))
+        .map((l) => l.raw)
+        .join('');
+}
+
+
+/***/ }),
+
+/***/ 4276:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  E9: () => (/* binding */ parseDuration),
+  ON: () => (/* reexport */ parsePolicy),
+  cf: () => (/* binding */ parseRegion),
+  DM: () => (/* binding */ parseRoleArn),
+  NN: () => (/* reexport */ parseSessionName),
+  fr: () => (/* binding */ parseStsEndpoint),
+  uB: () => (/* binding */ roleArnParts)
+});
+
+// UNUSED EXPORTS: MAX_DURATION, MAX_POLICY_LENGTH, MIN_DURATION, checkPartition, regionPartition, sessionName
+
+// EXTERNAL MODULE: ./src/config/text.ts
+var config_text = __nccwpck_require__(7235);
+// EXTERNAL MODULE: ./src/config/validate-message.ts
+var validate_message = __nccwpck_require__(5844);
+;// CONCATENATED MODULE: ./src/login/aws/policy.ts
+/** The inline session policy input: a JSON object within AWS's 2048-character limit. */
+
+const MAX_POLICY_LENGTH = 2048;
+/**
+ * An inline session policy: a JSON object of at most 2048 characters. Text over the limit that fits
+ * once its whitespace is removed is given minified. '' gives undefined.
+ */
+function parsePolicy(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    const expected = 'expected an IAM policy as a JSON object, e.g. {"Version":"2012-10-17","Statement":[…]}';
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        (0,validate_message/* fail */.fJ)(who, `is not valid JSON${jsonErrorPlace(text)}`, expected);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        (0,validate_message/* fail */.fJ)(who, 'is JSON but not an object', expected);
+    }
+    if (text.length <= MAX_POLICY_LENGTH)
+        return text;
+    const minified = JSON.stringify(parsed);
+    if (minified.length <= MAX_POLICY_LENGTH)
+        return minified;
+    (0,validate_message/* fail */.fJ)(who, `is ${minified.length} characters long even without whitespace, over AWS's limit of ${MAX_POLICY_LENGTH}`, 'shorten the policy (wildcards in Action and Resource), or attach a managed policy to the role instead');
+}
+/**
+ * " at line L, column C": where the text stops being the start of some JSON (the longest prefix that
+ * JSON.parse reads as merely unfinished). JSON.parse's own message may quote the text, so it is not used.
+ */
+function jsonErrorPlace(text) {
+    const unfinished = (prefix) => {
+        try {
+            JSON.parse(prefix);
+            return true;
+        }
+        catch (error) {
+            const message = error instanceof Error ? error.message : '';
+            return /end of (?:JSON|data)/iu.test(message) || message.includes(`position ${prefix.length}`);
+        }
+    };
+    if (unfinished(text))
+        return ' (it ends too early)';
+    let lo = 0;
+    let hi = text.length;
+    while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (unfinished(text.slice(0, mid)))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const before = text.slice(0, lo);
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return ` at line ${line}, column ${column}`;
+}
+
+;// CONCATENATED MODULE: ./src/login/aws/session-name.ts
+/**
+ * RoleSessionName: 2–64 characters of `[\w+=,.@-]` (ASCII `\w`). AWS shows it in CloudTrail and in the
+ * assumed role's ARN, so the default names the repository and the run.
+ */
+
+
+const MAX = 64;
+const ALLOWED = /^[A-Za-z0-9_+=,.@-]+$/u;
+const FALLBACK = 'gh-nix-cache-action';
+/** Characters outside the allowed set become '-', runs of '-' one, and none at either end. */
+function sanitise(text) {
+    return text
+        .replace(/[^A-Za-z0-9_+=,.@-]/gu, '-')
+        .replace(/-{2,}/gu, '-')
+        .replace(/^-+|-+$/gu, '');
+}
+/**
+ * `gh-OWNER-REPO-RUNID-ATTEMPT` from GITHUB_REPOSITORY, GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: sanitised,
+ * the repository part shortened first so that the run stays identifiable; never empty or invalid.
+ */
+function sessionName(env) {
+    const repo = sanitise(env.GITHUB_REPOSITORY ?? '');
+    const parts = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT].map((part) => sanitise(part ?? ''));
+    const run = sanitise(parts
+        .filter((part) => part !== '')
+        .join('-')
+        .slice(0, 40));
+    const suffix = run === '' ? '' : `-${run}`;
+    const room = MAX - 'gh-'.length - suffix.length;
+    const head = sanitise(repo.slice(0, room));
+    if (head === '' && suffix === '')
+        return FALLBACK;
+    const name = head === '' ? `gh${suffix}` : `gh-${head}${suffix}`;
+    return name.length >= 2 && name.length <= MAX && ALLOWED.test(name) ? name : FALLBACK;
+}
+/** A session name given by the user; '' gives undefined (the default from `sessionName`). */
+function parseSessionName(input, value) {
+    const name = value.trim();
+    if (name === '')
+        return undefined;
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    const expected = `expected 2 to ${MAX} of letters, digits and +=,.@_- (e.g. gh-my-repo-deploy)`;
+    let position = 0;
+    for (const ch of name) {
+        position += 1;
+        if (!ALLOWED.test(ch))
+            (0,validate_message/* fail */.fJ)(who, `contains ${(0,config_text/* describeChar */.Ip)(ch)} at position ${position}`, expected);
+    }
+    if (name.length < 2)
+        (0,validate_message/* fail */.fJ)(who, 'is 1 character long', expected);
+    if (name.length > MAX)
+        (0,validate_message/* fail */.fJ)(who, `is ${name.length} characters long`, expected);
+    return name;
+}
+
+;// CONCATENATED MODULE: ./src/login/aws/validate.ts
+/**
+ * Validators for the AWS login's inputs, in the style of `src/config/validate.ts`: each throws an
+ * `ActionError` that names the input, says what is wrong and what a good value looks like.
+ */
+
+
+
+
+const PARTITIONS = ['aws', 'aws-us-gov', 'aws-cn'];
+const ARN_FORM = 'expected arn:aws:iam::123456789012:role/NAME (or role/PATH/NAME; partitions aws, aws-us-gov, aws-cn)';
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/u;
+/** IAM path segments: printable ASCII other than '/'. */
+const PATH_SEGMENT = /^[\x21-\x2e\x30-\x7e]+$/u;
+/** The parts of an ARN `parseRoleArn` accepted; undefined for anything else. */
+function roleArnParts(arn) {
+    const m = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/u.exec(arn);
+    if (m === null)
+        return undefined;
+    return { partition: m[1], account: m[2] ?? '', name: m[3] ?? '' };
+}
+/** An IAM role ARN, `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`; surrounding whitespace is dropped. */
+function parseRoleArn(input, value) {
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    const arn = value.trim();
+    if (arn === '')
+        (0,validate_message/* fail */.fJ)(who, 'is empty', ARN_FORM);
+    const space = /\s/u.exec(arn);
+    if (space !== null) {
+        (0,validate_message/* fail */.fJ)(who, `contains ${(0,config_text/* describeChar */.Ip)(space[0])} at position ${space.index + 1}`, ARN_FORM);
+    }
+    const fields = arn.split(':');
+    if (fields.length !== 6 || fields[0] !== 'arn')
+        (0,validate_message/* fail */.fJ)(who, 'is not an ARN (6 fields separated by ":")', ARN_FORM);
+    const [, partition = '', service = '', region = '', account = '', resource = ''] = fields;
+    if (!PARTITIONS.includes(partition)) {
+        const name = (0,validate_message/* shown */.SP)(partition);
+        (0,validate_message/* fail */.fJ)(who, `has the partition ${name === undefined ? 'given' : `'${name}'`}, which is not known`, ARN_FORM);
+    }
+    if (service === 'sts' && resource.startsWith('assumed-role/')) {
+        (0,validate_message/* fail */.fJ)(who, "is an assumed-role (session) ARN, not the role's ARN", ARN_FORM);
+    }
+    if (service !== 'iam')
+        (0,validate_message/* fail */.fJ)(who, `is not an IAM ARN (the service is not 'iam')`, ARN_FORM);
+    if (region !== '')
+        (0,validate_message/* fail */.fJ)(who, 'has a region, but IAM ARNs have none (two colons after iam)', ARN_FORM);
+    if (account === '')
+        (0,validate_message/* fail */.fJ)(who, 'has no account id', ARN_FORM);
+    if (!/^\d{12}$/u.test(account))
+        (0,validate_message/* fail */.fJ)(who, 'has an account id that is not 12 digits', ARN_FORM);
+    const slash = resource.indexOf('/');
+    const kind = slash === -1 ? resource : resource.slice(0, slash);
+    if (kind !== 'role') {
+        const what = (0,validate_message/* shown */.SP)(kind);
+        const noun = kind === 'user' ? 'an IAM user' : kind === 'group' ? 'an IAM group' : undefined;
+        (0,validate_message/* fail */.fJ)(who, noun !== undefined
+            ? `is the ARN of ${noun}, not of a role (GitHub's token can only assume a role)`
+            : `names ${what === undefined ? 'a resource' : `a '${what}'`} that is not a role`, ARN_FORM);
+    }
+    if (slash === -1)
+        (0,validate_message/* fail */.fJ)(who, 'has no role name after role/', ARN_FORM);
+    const segments = resource.slice(slash + 1).split('/');
+    const name = segments.pop() ?? '';
+    if (name === '')
+        (0,validate_message/* fail */.fJ)(who, 'has no role name after role/', ARN_FORM);
+    if (!ROLE_NAME.test(name)) {
+        (0,validate_message/* fail */.fJ)(who, 'has an invalid role name', `${ARN_FORM}; a role name is 1 to 64 of letters, digits and +=,.@_-`);
+    }
+    if (segments.some((s) => !PATH_SEGMENT.test(s)))
+        (0,validate_message/* fail */.fJ)(who, 'has an empty or invalid path part', ARN_FORM);
+    return arn;
+}
+const REGION = /^[a-z]{2,4}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/u;
+const REGION_FORM = 'expected an AWS region such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1';
+/** An AWS region name (case is folded); '' gives undefined (the caller's default). */
+function parseRegion(input, value) {
+    const region = value.trim().toLowerCase();
+    if (region === '')
+        return undefined;
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    if (REGION.test(region))
+        return region;
+    const zone = /^([a-z]{2,4}(?:-gov)?-[a-z]+-\d{1,2})[a-z]$/u.exec(region);
+    if (zone !== null)
+        (0,validate_message/* fail */.fJ)(who, `is an availability zone, not a region`, `give its region, '${zone[1] ?? ''}'`);
+    (0,validate_message/* fail */.fJ)(who, 'is not a region name', REGION_FORM);
+}
+/** The partition a region belongs to (ISO regions count as 'aws', which they are not; none are ours). */
+function regionPartition(region) {
+    if (region.startsWith('cn-'))
+        return 'aws-cn';
+    if (region.startsWith('us-gov-'))
+        return 'aws-us-gov';
+    return 'aws';
+}
+/** Throws when the role lives in another partition than the region's STS (it could never answer). */
+function checkPartition(roleInput, roleArn, regionInput, region) {
+    const role = roleArnParts(roleArn);
+    const partition = regionPartition(region);
+    if (role === undefined || role.partition === partition)
+        return;
+    fail(`Input '${roleInput}'`, `is in the ${role.partition} partition but input '${regionInput}' (${region}) is in ${partition}`, `give a region of the role's partition (${role.partition === 'aws-cn' ? 'cn-north-1 or cn-northwest-1' : role.partition === 'aws-us-gov' ? 'us-gov-west-1 or us-gov-east-1' : 'e.g. us-east-1'})`);
+}
+const MIN_DURATION = 900;
+const MAX_DURATION = 43_200;
+/** Session duration in whole seconds, 900–43200; '' gives undefined (the role's default, 1 hour). */
+function parseDuration(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    const expected = `expected a number of seconds from ${MIN_DURATION} (15 minutes) to ${MAX_DURATION} (12 hours), e.g. 3600, and at most the role's maximum session duration`;
+    if (!/^\d+$/u.test(text))
+        (0,validate_message/* fail */.fJ)(who, 'is not a whole number of seconds', expected);
+    const seconds = Number(text);
+    if (seconds < MIN_DURATION)
+        (0,validate_message/* fail */.fJ)(who, `is ${seconds} seconds, below the minimum`, expected);
+    if (seconds > MAX_DURATION)
+        (0,validate_message/* fail */.fJ)(who, `is ${seconds} seconds, above the maximum`, expected);
+    return seconds;
+}
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/u;
+const ENDPOINT_FORM = 'expected https://host[:port][/path] (http only for localhost or 127.0.0.1)';
+/** An STS endpoint override: an https URL (http only on loopback), no credentials, query or fragment. */
+function parseStsEndpoint(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const who = (0,validate_message/* subject */.bc)(input, undefined);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        (0,validate_message/* fail */.fJ)(who, 'is not a URL', ENDPOINT_FORM);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        (0,validate_message/* fail */.fJ)(who, 'is not an http(s) URL', ENDPOINT_FORM);
+    if (url.username !== '' || url.password !== '')
+        (0,validate_message/* fail */.fJ)(who, 'contains credentials before the host', ENDPOINT_FORM);
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+        (0,validate_message/* fail */.fJ)(who, 'uses http:// for a host that is not loopback (the token would travel in clear)', ENDPOINT_FORM);
+    }
+    if (url.search !== '' || url.hash !== '')
+        (0,validate_message/* fail */.fJ)(who, 'has a query or a fragment', ENDPOINT_FORM);
+    return `${url.origin}${url.pathname.replace(/\/+$/u, '')}`;
+}
+
+
+/***/ }),
+
+/***/ 7536:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   nT: () => (/* binding */ mintIdToken),
+/* harmony export */   oA: () => (/* binding */ CredentialError)
+/* harmony export */ });
+/* unused harmony exports ID_TOKEN_URL_VAR, ID_TOKEN_TOKEN_VAR, idTokenAccess, missingPermissionMessage, forkNotice, IdTokenError, classifyIdTokenFailure, idTokenVerdict, MINT_RETRY, createMintIdToken */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(17);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8835);
+/**
+ * The GitHub OIDC token: whether this job may mint one, minting it (with `@actions/core`'s getIDToken,
+ * which masks it), and what to tell the user when it cannot. Tokens live about five minutes: mint one
+ * right before each use.
+ */
+
+
+
+const ID_TOKEN_URL_VAR = 'ACTIONS_ID_TOKEN_REQUEST_URL';
+const ID_TOKEN_TOKEN_VAR = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
+const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const field = (v, key) => (isRecord(v) ? v[key] : undefined);
+/** Events whose payload is a pull request running in the head's context (no OIDC for forks). */
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_review', 'pull_request_review_comment']);
+/** The head of a pull request lives in another repository (a fork; a deleted fork has `repo: null`). */
+function fromFork(pullRequest) {
+    const headRepo = field(field(pullRequest, 'head'), 'repo');
+    if (field(headRepo, 'fork') === true)
+        return true;
+    const head = field(headRepo, 'full_name');
+    const base = field(field(field(pullRequest, 'base'), 'repo'), 'full_name');
+    if (headRepo === null)
+        return true;
+    return typeof head === 'string' && typeof base === 'string' && head !== base;
+}
+/**
+ * Whether this job can mint a GitHub OIDC token. `event` is the parsed `GITHUB_EVENT_PATH` payload.
+ * `pull_request_target` runs in the base repository's context, so a missing token there is a missing
+ * permission, even for a fork's pull request.
+ */
+function idTokenAccess(env, event) {
+    const set = (name) => (env[name] ?? '') !== '';
+    if (set(ID_TOKEN_URL_VAR) && set(ID_TOKEN_TOKEN_VAR))
+        return 'available';
+    const eventName = env['GITHUB_EVENT_NAME'];
+    const pullRequest = field(event, 'pull_request');
+    const prEvent = eventName === undefined || eventName === ''
+        ? pullRequest !== undefined
+        : PULL_REQUEST_EVENTS.has(eventName);
+    return prEvent && fromFork(pullRequest) ? 'fork-pull-request' : 'missing-permission';
+}
+const PERMISSIONS_YAML = 'permissions:\n  id-token: write\n  contents: read';
+function loginName(mode) {
+    switch (mode.kind) {
+        case 'aws':
+            return `the AWS login (AssumeRoleWithWebIdentity for ${mode.aws.roleArn})`;
+        case 'token-exchange':
+            return `the token exchange at ${mode.endpoint}`;
+        case 'github-jwt':
+            return 'the cache login with a GitHub OIDC token';
+        default:
+            return 'the cache login';
+    }
+}
+/** The error when OIDC is needed but the job may not mint a token: what to add, where, and why. */
+function missingPermissionMessage(mode) {
+    return (`${loginName(mode)} needs a GitHub OIDC token, but this job cannot mint one: ` +
+        `${ID_TOKEN_URL_VAR} and ${ID_TOKEN_TOKEN_VAR} are not set, which means the job lacks the ` +
+        '`id-token: write` permission. Add this to the job (under `jobs.<job_id>:`) or at the top level of the ' +
+        `workflow:\n\n${PERMISSIONS_YAML}\n\n` +
+        'A `permissions` block replaces the default permissions, so `contents: read` keeps actions/checkout ' +
+        'working. In a reusable workflow the calling workflow must grant `id-token: write` too.');
+}
+/** The notice for a fork's pull request: no OIDC token, so pull only. */
+function forkNotice() {
+    return ('This pull request comes from a fork, and GitHub gives workflows of fork pull requests no OIDC token ' +
+        '(nor secrets): the job runs in pull-only mode. Caches are read where they allow anonymous reads; ' +
+        'nothing is pushed. Runs on the base repository (pushes, pull requests from its own branches) log in.');
+}
+/** A login failure meant for the user, and whether trying again later could help (the refresher asks). */
+class CredentialError extends _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ActionError */ .l {
+    transient;
+    name = 'CredentialError';
+    constructor(message, transient) {
+        super(message);
+        this.transient = transient;
+    }
+}
+/** Why a getIDToken call failed, read from the message @actions/core builds ("Error Code : 503"). */
+class IdTokenError extends Error {
+    status;
+    transient;
+    name = 'IdTokenError';
+    constructor(message, 
+    /** HTTP status; undefined for network errors and timeouts. */
+    status, transient) {
+        super(message);
+        this.status = status;
+        this.transient = transient;
+    }
+}
+function classifyIdTokenFailure(error) {
+    const message = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(error)
+        .replace(/^Error message: /, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim();
+    if (/Unable to get ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message)) {
+        return new IdTokenError(message, undefined, false);
+    }
+    // A 404 or a body without `value`: the request URL is not a token service.
+    if (/do not have ID Token field/.test(message))
+        return new IdTokenError(message, undefined, false);
+    const code = /Error Code : (\d{3})\b/.exec(message)?.[1];
+    if (code === undefined)
+        return new IdTokenError(message, undefined, true); // network: no status
+    const status = Number(code);
+    return new IdTokenError(message, status, status === 408 || status === 429 || status >= 500);
+}
+const idTokenVerdict = (error) => error instanceof IdTokenError && error.transient ? { retry: true } : { retry: false };
+const MINT_RETRY = { baseMs: 1_000, maxDelayMs: 8_000, totalMs: 30_000, maxAttempts: 4 };
+const ATTEMPT_TIMEOUT_MS = 20_000;
+/** Rejects after `ms` (the call itself cannot be cancelled: its late result is dropped). */
+async function within(promise, ms) {
+    promise.catch(() => undefined);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+            reject(new Error(`no answer within ${ms} ms`));
+        }, ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** A MintIdToken with its own seams (tests); `mintIdToken` is the real one. */
+function createMintIdToken(options = {}) {
+    const get = options.getIDToken ?? ((audience) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.getIDToken(audience));
+    const timing = options.timing ?? _retry_js__WEBPACK_IMPORTED_MODULE_1__/* .realTiming */ .$u;
+    const timeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    return async (audience) => {
+        try {
+            return await (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .withRetry */ .bD)('minting a GitHub OIDC token', async () => {
+                try {
+                    return await within(get(audience), timeoutMs);
+                }
+                catch (error) {
+                    throw classifyIdTokenFailure(error);
+                }
+            }, idTokenVerdict, {
+                policy: options.policy ?? MINT_RETRY,
+                timing,
+                onRetry: (n, delay, error) => {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__.info(`GitHub OIDC token: attempt ${n} failed (${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(error)}); retrying in ${delay} ms`);
+                },
+            });
+        }
+        catch (error) {
+            throw mintFailure(audience, error);
+        }
+    };
+}
+function mintFailure(audience, error) {
+    const last = error instanceof _retry_js__WEBPACK_IMPORTED_MODULE_1__/* .RetriesExhausted */ .w1 ? error.cause : error;
+    const tries = error instanceof _retry_js__WEBPACK_IMPORTED_MODULE_1__/* .RetriesExhausted */ .w1 ? ` (${error.message})` : '';
+    const status = last instanceof IdTokenError ? last.status : undefined;
+    const hint = status === 401 || status === 403
+        ? ` ${ID_TOKEN_TOKEN_VAR} was refused: it is only valid during the job that received it.`
+        : last instanceof IdTokenError && !last.transient && status === undefined
+            ? ` Check that the job has \`permissions: id-token: write\` and that ${ID_TOKEN_URL_VAR} is GitHub's.`
+            : '';
+    return new CredentialError(`Could not mint a GitHub OIDC token for audience "${audience}": ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(last)}${tries}.${hint}`, last instanceof IdTokenError && last.transient);
+}
+/** Mints a fresh GitHub OIDC token (masked in the log) for `audience`, retrying transient failures. */
+const mintIdToken = createMintIdToken();
+
+
+/***/ }),
+
+/***/ 8835:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $u: () => (/* binding */ realTiming),
+/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
+/* harmony export */   bD: () => (/* binding */ withRetry),
+/* harmony export */   vI: () => (/* binding */ DEFAULT_RETRY),
+/* harmony export */   w1: () => (/* binding */ RetriesExhausted)
+/* harmony export */ });
+/* unused harmony export backoffCeiling */
+/**
+ * Retrying transient failures: full-jitter exponential backoff, a server's `Retry-After` honoured, and a
+ * bound on the total time. Permanent failures are never retried. Clock, sleep and randomness are
+ * injected so the policy is tested without waiting.
+ */
+const realTiming = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+};
+const DEFAULT_RETRY = { baseMs: 500, maxDelayMs: 8_000, totalMs: 60_000, maxAttempts: 8 };
+/** Full-jitter backoff ceiling for attempt n (1-based). */
+function backoffCeiling(policy, attempt) {
+    return Math.min(policy.maxDelayMs, policy.baseMs * 2 ** (attempt - 1));
+}
+class RetriesExhausted extends Error {
+    attempts;
+    cause;
+    name = 'RetriesExhausted';
+    constructor(message, attempts, cause) {
+        super(message);
+        this.attempts = attempts;
+        this.cause = cause;
+    }
+}
+/**
+ * Runs `attempt` until it succeeds, fails permanently (rethrown as is), or the policy's bounds are
+ * reached (RetriesExhausted, carrying the last error). `onRetry` is told before each wait.
+ */
+async function withRetry(what, attempt, classify, options = {}) {
+    const policy = options.policy ?? DEFAULT_RETRY;
+    const timing = options.timing ?? realTiming;
+    const started = timing.now();
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (error) {
+            const verdict = classify(error);
+            if (!verdict.retry)
+                throw error;
+            const jitter = Math.floor(timing.random() * backoffCeiling(policy, n));
+            const delay = Math.max(jitter, verdict.afterMs ?? 0);
+            const elapsed = timing.now() - started;
+            if (n >= policy.maxAttempts || elapsed + delay > policy.totalMs) {
+                throw new RetriesExhausted(`${what} failed ${n} time(s) over ${Math.round(elapsed / 1000)} s`, n, error);
+            }
+            options.onRetry?.(n, delay, error);
+            await timing.sleep(delay);
+        }
+    }
+}
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now) {
+    if (header === null || header === undefined || header.trim() === '')
+        return undefined;
+    const seconds = Number(header.trim());
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+
+/***/ }),
+
 /***/ 6661:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(405);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1429);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,13 +29323,6059 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 405:
+/***/ 1429:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var lib_core = __nccwpck_require__(3218);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/system/root-files.ts
+/** Files as root sees them, with node:fs: read, stat, atomic write, remove. Used in-process and by the root helper. */
+
+
+
+const errorCode = (error) => typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+const missing = (error) => {
+    const code = errorCode(error);
+    return code === 'ENOENT' || code === 'ENOTDIR';
+};
+async function readRootFile(path) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (missing(error))
+            return undefined;
+        throw error;
+    }
+}
+async function statRootFile(path) {
+    let link;
+    try {
+        link = await (0,promises_.lstat)(path);
+    }
+    catch (error) {
+        if (missing(error))
+            return undefined;
+        throw error;
+    }
+    if (!link.isSymbolicLink())
+        return { mode: link.mode & 0o7777, uid: link.uid, gid: link.gid };
+    const symlinkTarget = await (0,promises_.readlink)(path);
+    // A dangling link: the link's own owner, mode 0.
+    const target = await (0,promises_.stat)(path).catch(() => undefined);
+    return {
+        mode: target ? target.mode & 0o7777 : 0,
+        uid: target?.uid ?? link.uid,
+        gid: target?.gid ?? link.gid,
+        symlinkTarget,
+    };
+}
+/**
+ * Temporary file beside the target (created 0600, so a secret is never readable by others on the
+ * way), write, fsync, chmod, chown, rename over the target, fsync the directory.
+ */
+async function writeFileAtomic(path, content, mode, options) {
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+        throw new Error(`invalid file mode ${mode}`);
+    const dir = (0,external_node_path_.dirname)(path);
+    await (0,promises_.mkdir)(dir, { recursive: true, mode: options.dirMode ?? 0o755 });
+    const tmp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.nca-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    const handle = await (0,promises_.open)(tmp, 'wx', 0o600);
+    try {
+        try {
+            await handle.writeFile(content);
+            await handle.sync();
+            await handle.chmod(mode);
+            if (options.owner)
+                await handle.chown(options.owner.uid, options.owner.gid);
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.unlink)(tmp).catch(() => undefined);
+        throw error;
+    }
+    const dirHandle = await (0,promises_.open)(dir, 'r').catch(() => undefined);
+    if (dirHandle) {
+        // Durability of the rename; not every file system supports fsync on a directory.
+        await dirHandle.sync().catch(() => undefined);
+        await dirHandle.close();
+    }
+}
+function writeRootFile(path, content, mode) {
+    return writeFileAtomic(path, content, mode, { owner: { uid: 0, gid: 0 } });
+}
+async function removeRootFile(path) {
+    try {
+        await (0,promises_.unlink)(path);
+    }
+    catch (error) {
+        if (!missing(error))
+            throw error;
+    }
+}
+
+// EXTERNAL MODULE: ./src/util/errors.ts
+var errors = __nccwpck_require__(17);
+;// CONCATENATED MODULE: ./src/config/files.ts
+
+
+/** The job user's files, with their own permissions (directories created 0700). */
+const userFiles = {
+    read: readRootFile,
+    stat: statRootFile,
+    write: (path, content, mode) => writeFileAtomic(path, content, mode, { owner: undefined, dirMode: 0o700 }),
+    remove: removeRootFile,
+};
+function ownedFiles(root) {
+    const asRoot = (path) => {
+        if (root === undefined) {
+            throw new errors/* ActionError */.l(`Writing ${path} needs root: run the job as root or give its user passwordless sudo.`);
+        }
+        return root;
+    };
+    return {
+        read: (owner, path) => (owner === 'root' && root ? root.readFile(path) : userFiles.read(path)),
+        stat: (owner, path) => (owner === 'root' && root ? root.statFile(path) : userFiles.stat(path)),
+        write: (owner, path, content, mode) => owner === 'root' ? asRoot(path).writeFile(path, content, mode) : userFiles.write(path, content, mode),
+        remove: (owner, path) => (owner === 'root' ? asRoot(path).removeFile(path) : userFiles.remove(path)),
+    };
+}
+
+// EXTERNAL MODULE: ./src/login/aws/files.ts
+var aws_files = __nccwpck_require__(7048);
+// EXTERNAL MODULE: ./src/config/netrc.ts
+var config_netrc = __nccwpck_require__(3906);
+;// CONCATENATED MODULE: ./src/config/restore.ts
+
+
+
+/**
+ * Removes every credential main wrote: files of ours whole; from files that were there before, only our
+ * netrc entry or our AWS profile. One that cannot be removed does not keep the others: each is tried,
+ * then the failures are reported together.
+ */
+async function removeCredentials(files, credentials) {
+    const failures = [];
+    for (const c of credentials) {
+        try {
+            if (c.kind === 'file' || c.machine === undefined) {
+                await files.remove(c.owner, c.path);
+                continue;
+            }
+            const text = await files.read(c.owner, c.path);
+            if (text === undefined)
+                continue;
+            const without = c.kind === 'aws-profile' ? (0,aws_files/* withoutProfile */.EX)(text, c.machine) : (0,config_netrc/* removeMachine */._T)(text, c.machine);
+            await files.write(c.owner, c.path, without, c.mode ?? 0o600);
+        }
+        catch (error) {
+            failures.push(`${c.path}: ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+    if (failures.length > 0)
+        throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
+}
+/**
+ * Removes the credentials, then writes every file back as it was from its copy (or removes it when it
+ * did not exist): always both, also when one part fails (every failure is reported, after both).
+ */
+async function restore_restoreBackups(files, backups, credentials) {
+    const failures = [];
+    // A file restored from its copy needs no credential taken out of it: its previous bytes are back.
+    const restored = new Set(backups.map((b) => b.path));
+    await removeCredentials(files, credentials.filter((c) => c.kind === 'file' || !restored.has(c.path))).catch((error) => {
+        failures.push((0,errors/* errorMessage */.g)(error));
+    });
+    // Last written first, so a file backed up twice ends as it was first.
+    for (const b of [...backups].reverse()) {
+        try {
+            if (b.copy === undefined) {
+                await files.remove(b.owner, b.path);
+                continue;
+            }
+            const previous = await files.read(b.owner, b.copy);
+            if (previous === undefined)
+                throw new Error(`its copy ${b.copy} is gone`);
+            await files.write(b.owner, b.path, previous, b.mode ?? 0o644);
+            await files.remove(b.owner, b.copy);
+        }
+        catch (error) {
+            failures.push(`Could not restore ${b.path}: ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+    if (failures.length > 0)
+        throw new Error(failures.join('\n'));
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/systemd.ts
+/**
+ * The units asked about. Upstream and Determinate both name the service nix-daemon.service (Determinate's
+ * runs determinate-nixd, which runs Nix's daemon); both ship nix-daemon.socket for socket activation,
+ * Determinate adds determinate-nixd.socket. determinate-nixd.service covers setups that run nixd under
+ * its own name.
+ */
+const SYSTEMD_UNITS = [
+    'nix-daemon.service',
+    'nix-daemon.socket',
+    'determinate-nixd.service',
+    'determinate-nixd.socket',
+];
+const SYSTEMD_PROPERTIES = [
+    'Id',
+    'LoadState',
+    'ActiveState',
+    'SubState',
+    'MainPID',
+    'FragmentPath',
+    'ExecStart',
+];
+/** The marker that systemd is PID 1 (sd_booted): unit files on disk alone mean nothing. */
+const SYSTEMD_RUNNING_MARKER = '/run/systemd/system';
+function systemctlShowArgs() {
+    return ['show', `--property=${SYSTEMD_PROPERTIES.join(',')}`, ...SYSTEMD_UNITS];
+}
+/**
+ * `ExecStart={ path=/usr/bin/nix-daemon ; argv[]=nix-daemon --daemon ; ignore_errors=no ; … }`. The
+ * path is what runs (argv[0] may differ: `ExecStart=@/usr/bin/nix-daemon nix-daemon --daemon`).
+ * systemd joins argv with spaces, so arguments containing spaces cannot be told apart.
+ */
+function parseExecStart(value) {
+    const path = /\{ path=([^ ;]+)/.exec(value)?.[1];
+    const argv = /argv\[\]=(.*?)(?: ;|\s*\}|$)/.exec(value)?.[1]?.trim().split(/\s+/);
+    if (path === undefined)
+        return argv;
+    return [path, ...(argv?.slice(1) ?? [])];
+}
+/** One block per unit, blocks separated by an empty line, `Key=Value` lines in systemd's own order. */
+function parseSystemctlShow(text) {
+    const units = [];
+    for (const block of text.split(/\n\s*\n/)) {
+        const props = new Map();
+        for (const line of block.split('\n')) {
+            const eq = line.indexOf('=');
+            if (eq > 0)
+                props.set(line.slice(0, eq), line.slice(eq + 1));
+        }
+        const id = props.get('Id');
+        if (!id)
+            continue;
+        const pid = Number(props.get('MainPID') ?? '0');
+        const fragmentPath = props.get('FragmentPath');
+        const command = props.get('ExecStart') ? parseExecStart(props.get('ExecStart') ?? '') : undefined;
+        units.push({
+            id,
+            loadState: props.get('LoadState') ?? '',
+            activeState: props.get('ActiveState') ?? '',
+            subState: props.get('SubState') ?? '',
+            ...(Number.isInteger(pid) && pid > 0 ? { mainPid: pid } : {}),
+            ...(fragmentPath ? { fragmentPath } : {}),
+            ...(command && command.length > 0 ? { command } : {}),
+        });
+    }
+    return units;
+}
+const isDeterminateCommand = (command) => command?.some((part) => /(?:^|\/)determinate-nixd$/.test(part)) ?? false;
+/** The daemon's unit: the first loaded service of the two names; undefined when systemd has none. */
+function systemdDaemon(units) {
+    const byId = new Map(units.map((u) => [u.id, u]));
+    const loaded = (id) => {
+        const unit = byId.get(id);
+        return unit?.loadState === 'loaded' ? unit : undefined;
+    };
+    const service = loaded('nix-daemon.service') ?? loaded('determinate-nixd.service');
+    if (!service)
+        return undefined;
+    const socket = service.id === 'nix-daemon.service' ? loaded('nix-daemon.socket') : loaded('determinate-nixd.socket');
+    return {
+        daemon: {
+            manager: 'systemd',
+            unit: service.id,
+            ...(service.activeState === 'active' && service.mainPid !== undefined ? { pid: service.mainPid } : {}),
+            ...(service.command ? { command: service.command } : {}),
+            determinate: service.id.startsWith('determinate-') || isDeterminateCommand(service.command),
+        },
+        serving: service.activeState === 'active' || socket?.activeState === 'active',
+    };
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/nix/detect/processes.ts
+const PS_ARGS = ['-axo', 'pid=,ppid=,uid=,command='];
+/**
+ * `/proc/PID/cmdline`: argv, NUL-separated and NUL-terminated. A process that rewrote its title leaves
+ * NUL padding behind (Nix 2.8's per-connection worker shows as "nix-daemon\0<client pid>\0\0\0\0").
+ */
+function parseCmdline(raw) {
+    const parts = raw.split('\0');
+    while (parts.length > 0 && parts[parts.length - 1] === '')
+        parts.pop();
+    return parts;
+}
+/** `/proc/PID/stat`: "pid (comm) state ppid …"; comm may hold spaces and parentheses. */
+function parseStatPpid(stat) {
+    const fields = stat
+        .slice(stat.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/);
+    const ppid = Number(fields[1]);
+    return Number.isInteger(ppid) && fields[1] !== undefined ? ppid : undefined;
+}
+/** `ps -axo pid=,ppid=,uid=,command=`: argv is the command split on spaces (ps joins it so). */
+function parsePs(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+(.*)$/.exec(line);
+        if (m?.[3] === undefined)
+            continue;
+        out.push({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[3].trim().split(/\s+/) });
+    }
+    return out;
+}
+const processes_basename = (path) => path.slice(path.lastIndexOf('/') + 1);
+/**
+ * A Nix daemon's command line: `nix-daemon …` or `nix daemon …` (argv[0] may be a full path), or
+ * Determinate's `determinate-nixd … daemon`, which runs Nix's daemon as its child.
+ */
+function isDaemonArgv(argv) {
+    const name = processes_basename(argv[0] ?? '');
+    if (name === 'nix-daemon')
+        return true;
+    if (name === 'nix')
+        return argv[1] === 'daemon';
+    return name === 'determinate-nixd' && argv.includes('daemon');
+}
+function isDeterminateArgv(argv) {
+    return processes_basename(argv[0] ?? '') === 'determinate-nixd';
+}
+/**
+ * The daemon to manage: daemon processes whose parent is not one too. The daemon forks a child per
+ * connection that keeps the parent's command line; Determinate's nixd runs Nix's daemon as a child.
+ * Of several independent daemons the oldest (lowest pid) is taken.
+ */
+function pickDaemonProcess(processes) {
+    const daemons = processes.filter((p) => isDaemonArgv(p.argv));
+    const pids = new Set(daemons.map((p) => p.pid));
+    const top = daemons.filter((p) => !pids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
+    return top[0];
+}
+function processDaemon(process) {
+    if (!process)
+        return { manager: 'none', determinate: false };
+    return {
+        manager: 'process',
+        pid: process.pid,
+        command: [...process.argv],
+        determinate: isDeterminateArgv(process.argv),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/system/proc.ts
+/** Reading a process from /proc (Linux): what it takes to start it again. Parsers pure; readers use node:fs. */
+
+
+
+
+/** What `execvp` searches when PATH is unset. */
+const DEFAULT_PATH = '/bin:/usr/bin';
+/** `/proc/PID/stat`: "pid (comm) state ppid pgrp session … starttime(22) …"; comm may hold spaces and ")". */
+function parseProcStat(text) {
+    const fields = text
+        .slice(text.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/);
+    const [state, ppid, , sid] = fields;
+    const starttime = fields[19];
+    if (state === undefined || starttime === undefined || !/^\d+$/.test(starttime))
+        return undefined;
+    return { state, ppid: Number(ppid), sid: Number(sid), starttime };
+}
+/** `/proc/PID/environ`: NUL-separated NAME=value; the first of a repeated name wins, as getenv does. */
+function parseEnviron(text) {
+    const env = {};
+    for (const entry of text.split('\0')) {
+        const eq = entry.indexOf('=');
+        if (eq <= 0)
+            continue;
+        const name = entry.slice(0, eq);
+        if (!Object.hasOwn(env, name))
+            env[name] = entry.slice(eq + 1);
+    }
+    return env;
+}
+/**
+ * The file argv[0] names, as the shell would find it for that process: absolute as is, relative to
+ * the process's cwd when it has a slash, else the first executable file on the process's PATH.
+ */
+async function resolveExecutable(argv0, path, cwd, isExecutable) {
+    if (argv0 === '')
+        return undefined;
+    if (argv0.includes('/')) {
+        if (!(0,external_node_path_.isAbsolute)(argv0) && cwd === undefined)
+            return undefined;
+        const file = (0,external_node_path_.isAbsolute)(argv0) ? argv0 : (0,external_node_path_.resolve)(cwd ?? '/', argv0);
+        return (await isExecutable(file)) ? file : undefined;
+    }
+    for (const dir of (path ?? DEFAULT_PATH).split(':')) {
+        const file = (0,external_node_path_.resolve)(cwd ?? '/', dir || '.', argv0);
+        if (await isExecutable(file))
+            return file;
+    }
+    return undefined;
+}
+async function isExecutableFile(file) {
+    try {
+        await (0,promises_.access)(file, external_node_fs_.constants.X_OK);
+        return (await (0,promises_.stat)(file)).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+const readText = (path) => (0,promises_.readFile)(path, 'utf8').catch(() => undefined);
+const proc_link = (path) => (0,promises_.readlink)(path).catch(() => undefined);
+async function readProcStat(pid) {
+    const text = await readText(`/proc/${pid}/stat`);
+    return text === undefined ? undefined : parseProcStat(text);
+}
+/** Gone: no such pid, a zombie (this process may never be reaped), or a later process with the pid. */
+async function isGone(pid, starttime) {
+    const now = await readProcStat(pid);
+    return now === undefined || now.state === 'Z' || now.state === 'X' || now.starttime !== starttime;
+}
+async function logFile(pid, fd) {
+    const target = await proc_link(`/proc/${pid}/fd/${fd}`);
+    if (target === undefined || !target.startsWith('/') || target.endsWith(' (deleted)'))
+        return undefined;
+    const s = await (0,promises_.stat)(target).catch(() => undefined);
+    return s?.isFile() ? target : undefined;
+}
+/** A running process and how to start it again; undefined when it is gone (or a zombie). Throws when it cannot be read. */
+async function inspectProcess(pid) {
+    const procStat = await readProcStat(pid);
+    if (!procStat || procStat.state === 'Z' || procStat.state === 'X')
+        return undefined;
+    const cmdline = await readText(`/proc/${pid}/cmdline`);
+    const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
+    const argv0 = argv[0];
+    if (argv0 === undefined)
+        throw new Error(`process ${pid} has no command line (a kernel thread?)`);
+    const environ = await readText(`/proc/${pid}/environ`);
+    if (environ === undefined) {
+        throw new Error(`cannot read the environment of process ${pid} (/proc/${pid}/environ): not root?`);
+    }
+    const env = parseEnviron(environ);
+    const cwd = await proc_link(`/proc/${pid}/cwd`);
+    let executable = await resolveExecutable(argv0, env['PATH'], cwd, isExecutableFile);
+    if (executable === undefined) {
+        const exe = await proc_link(`/proc/${pid}/exe`);
+        if (exe !== undefined && (await isExecutableFile(exe)))
+            executable = exe;
+    }
+    if (executable === undefined) {
+        throw new Error(`cannot find the executable of process ${pid} (argv[0] ${argv0}, PATH ${env['PATH'] ?? 'unset'}); not stopping it`);
+    }
+    const [stdout, stderr] = await Promise.all([logFile(pid, 1), logFile(pid, 2)]);
+    return {
+        starttime: procStat.starttime,
+        launch: {
+            executable,
+            argv,
+            env,
+            ...(stdout === undefined ? {} : { stdout }),
+            ...(stderr === undefined ? {} : { stderr }),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/launchd.ts
+/** Upstream's job, then Determinate's (its plist runs `/usr/local/bin/determinate-nixd daemon`). */
+const LAUNCHD_LABELS = ['org.nixos.nix-daemon', 'systems.determinate.nix-daemon'];
+/**
+ * Parses the service dump: `system/<label> = {`, then tab-indented `key = value` lines with nested
+ * `name = {` … `}` blocks. Only top-level keys and the `arguments` block are read (nested blocks such
+ * as sockets or endpoints have their own `state`). Undefined for "Could not find service …".
+ */
+function parseLaunchctlPrint(text) {
+    const header = /^\S*?([^/\s]+) = \{\s*$/m.exec(text);
+    if (!header?.[1])
+        return undefined;
+    const top = new Map();
+    const args = [];
+    let depth = 0;
+    let block;
+    for (const raw of text.slice(header.index).split('\n')) {
+        const line = raw.trim();
+        if (line.endsWith('{')) {
+            depth++;
+            if (depth === 2)
+                block = /^(.*?) = \{$/.exec(line)?.[1];
+            continue;
+        }
+        if (line === '}') {
+            depth--;
+            if (depth < 2)
+                block = undefined;
+            if (depth <= 0)
+                break;
+            continue;
+        }
+        if (depth === 1) {
+            const kv = /^(.+?) = (.*)$/.exec(line);
+            if (kv?.[1] !== undefined && !top.has(kv[1]))
+                top.set(kv[1], kv[2] ?? '');
+        }
+        else if (depth === 2 && block === 'arguments' && line !== '') {
+            args.push(line);
+        }
+    }
+    const pid = Number(top.get('pid'));
+    const path = top.get('path');
+    const program = top.get('program');
+    return {
+        label: header[1],
+        state: top.get('state') ?? '',
+        ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
+        ...(path ? { path } : {}),
+        ...(program ? { program } : {}),
+        arguments: args,
+    };
+}
+/** The daemon's job: the running one of the two, else the first that exists; undefined without any. */
+function launchdDaemon(jobs) {
+    const present = jobs.filter((j) => j !== undefined);
+    const job = present.find((j) => j.state === 'running') ?? present[0];
+    if (!job)
+        return undefined;
+    const command = job.arguments.length > 0 ? job.arguments : job.program ? [job.program] : undefined;
+    const determinate = job.label.startsWith('systems.determinate.') ||
+        (command?.some((part) => /(?:^|\/)determinate-nixd\b/.test(part)) ?? false);
+    return {
+        manager: 'launchd',
+        unit: job.label,
+        ...(job.state === 'running' && job.pid !== undefined ? { pid: job.pid } : {}),
+        ...(command ? { command } : {}),
+        determinate,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/daemon/commands.ts
+
+
+const DEFAULT_SYSTEMD_UNIT = 'nix-daemon.service';
+const DEFAULT_LAUNCHD_LABEL = 'org.nixos.nix-daemon';
+const systemctlRestartArgs = (unit) => ['restart', unit];
+const systemctlStartArgs = (units) => ['start', ...units];
+const systemctlDaemonReloadArgs = () => ['daemon-reload'];
+const systemctlStatusArgs = (unit) => [
+    'status',
+    '--no-pager',
+    '--full',
+    '--lines=20',
+    unit,
+];
+/** `kickstart -k`: kill the running instance and start it again, with the job definition as loaded. */
+const launchctlKickstartArgs = (label) => ['kickstart', '-k', `system/${label}`];
+const launchctlPrintArgs = (label) => ['print', `system/${label}`];
+/**
+ * The socket units that let clients reach the service: upstream's nix-daemon.socket, and for
+ * Determinate its determinate-nixd.socket too.
+ */
+function socketUnitsFor(daemon) {
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    if (unit === 'determinate-nixd.service')
+        return ['determinate-nixd.socket'];
+    return daemon.determinate ? ['nix-daemon.socket', 'determinate-nixd.socket'] : ['nix-daemon.socket'];
+}
+/** Of `socketUnitsFor`, those `systemctl show` reports loaded but not active (to start). */
+function inactiveSockets(showText, daemon) {
+    const wanted = new Set(socketUnitsFor(daemon));
+    return parseSystemctlShow(showText)
+        .filter((u) => wanted.has(u.id) && u.loadState === 'loaded' && u.activeState !== 'active')
+        .map((u) => u.id);
+}
+/** The daemon after a systemd restart: its unit as `systemctl show` reports it now (MainPID). */
+function systemdAfterRestart(showText, before) {
+    const unit = before.unit ?? DEFAULT_SYSTEMD_UNIT;
+    // Only this service (and the sockets): systemdDaemon would otherwise prefer nix-daemon.service.
+    const units = parseSystemctlShow(showText).filter((u) => u.id === unit || u.id.endsWith('.socket'));
+    const verdict = systemdDaemon(units);
+    if (verdict?.daemon.unit !== unit)
+        return withoutPid(before);
+    return { ...verdict.daemon, determinate: before.determinate || verdict.daemon.determinate };
+}
+/** The daemon after a launchd restart: `launchctl print` of its job (`pid =`). */
+function launchdAfterRestart(printText, before) {
+    const job = launchdDaemon([parseLaunchctlPrint(printText)]);
+    if (job?.unit !== (before.unit ?? DEFAULT_LAUNCHD_LABEL))
+        return withoutPid(before);
+    return { ...job, determinate: before.determinate || job.determinate };
+}
+function withoutPid(daemon) {
+    const { pid: _pid, ...rest } = daemon;
+    return rest;
+}
+/** The lines of `launchctl print` worth showing when a job does not come back. */
+function launchdSummary(printText) {
+    const keep = /^\s*(state|pid|last exit code|last exit reason|stdout path|stderr path|job state) = /;
+    return printText
+        .split('\n')
+        .filter((line) => keep.test(line) && /^\t[^\t]/.test(line))
+        .map((line) => line.trim())
+        .join('\n');
+}
+/** Where a launchd job writes its errors (`stderr path = …`), for the message. */
+function launchdLog(printText) {
+    return /^\tstderr path = (.+)$/m.exec(printText)?.[1]?.trim();
+}
+/** How the message names the daemon. */
+function describeDaemon(daemon) {
+    const name = daemon.determinate ? "Determinate Nix's daemon" : 'the Nix daemon';
+    switch (daemon.manager) {
+        case 'systemd':
+            return `${name} (systemd unit ${daemon.unit ?? DEFAULT_SYSTEMD_UNIT})`;
+        case 'launchd':
+            return `${name} (launchd job system/${daemon.unit ?? DEFAULT_LAUNCHD_LABEL})`;
+        case 'process':
+            return `${name} (bare root process${daemon.pid === undefined ? '' : ` ${daemon.pid}`}${daemon.command ? `: ${daemon.command.join(' ')}` : ''})`;
+        case 'none':
+            return 'no daemon';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/store.ts
+
+/**
+ * The commands that describe the store, best first: `nix store info` (2.19+, `store ping` is an alias
+ * there), `--json` where it exists (2.14+; Lix has it), and the plain `nix store ping` every version
+ * since 2.4 knows. Plain output goes to stderr.
+ */
+function pingCandidates(install) {
+    const plain = ['store', 'ping'];
+    const json = ['store', 'ping', '--json'];
+    if (install.implementation === 'lix')
+        return [json, plain];
+    if (versionAtLeast(install.version, '2.19'))
+        return [['store', 'info', '--json'], json, plain];
+    if (versionAtLeast(install.version, '2.14'))
+        return [json, plain];
+    return [plain];
+}
+function trustedValue(value) {
+    if (value === true || value === 1 || value === '1' || value === 'true')
+        return true;
+    if (value === false || value === 0 || value === '0' || value === 'false')
+        return false;
+    return undefined;
+}
+/** `{"url":"daemon","version":"2.24.10","trusted":1}` (trusted is 0/1 up to 2.2x, a boolean after). */
+function parsePingJson(text) {
+    let data;
+    try {
+        data = JSON.parse(text.trim());
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+        return undefined;
+    const record = data;
+    const url = record['url'];
+    const version = record['version'];
+    const trusted = trustedValue(record['trusted']);
+    return {
+        ...(typeof url === 'string' ? { url } : {}),
+        ...(typeof version === 'string' ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** "Store URL: daemon" / "Version: 2.20.4" / "Trusted: 1" lines, on stderr (they are notices). */
+function parsePingText(text) {
+    const field = (name) => new RegExp(`^${name}: *(.*?)\\s*$`, 'm').exec(text)?.[1] ?? undefined;
+    const url = field('Store URL');
+    const version = field('Version');
+    const trusted = trustedValue(field('Trusted'));
+    return {
+        ...(url ? { url } : {}),
+        ...(version ? { version } : {}),
+        ...(trusted === undefined ? {} : { trusted }),
+    };
+}
+/** Reads whichever form the command printed: JSON on stdout, or notices on stderr. */
+function parsePing(stdout, stderr) {
+    return parsePingJson(stdout) ?? parsePingText(`${stdout}\n${stderr}`);
+}
+/** The `error: …` a failed command printed, for a report. */
+function commandError(stderr) {
+    const lines = stderr.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('error:'));
+    if (start === -1)
+        return stderr.trim() || undefined;
+    return lines
+        .slice(start)
+        .join('\n')
+        .replace(/^error: */, '')
+        .trim();
+}
+function stateDir(env) {
+    return env['NIX_STATE_DIR'] || '/nix/var/nix';
+}
+function defaultSocketPath(env) {
+    return env['NIX_DAEMON_SOCKET_PATH'] || `${stateDir(env)}/daemon-socket/socket`;
+}
+/** A store URL's mode: a local store (`local`, `local?…`, a path) or something in between (daemon…). */
+function storeModeOf(url) {
+    return url === 'local' || url.startsWith('local?') || url.startsWith('/') ? 'local' : 'daemon';
+}
+/** The daemon socket a store URL talks to (`daemon` → the default socket, `unix:///path` → path). */
+function socketOf(url, env) {
+    if (url === 'daemon' || url.startsWith('daemon?'))
+        return defaultSocketPath(env);
+    const unix = /^unix:\/\/([^?]*)/.exec(url);
+    if (unix)
+        return unix[1] || defaultSocketPath(env);
+    return undefined;
+}
+/**
+ * Nix's `auto` store (the default; NIX_REMOTE unset or empty): the local store when the user can write
+ * the state directory (root, a single-user install), else the daemon when its socket exists, else the
+ * local store again (which then fails on permissions, or Nix sets up a store under ~/.local/share).
+ */
+function decideAutoStore(stateDirWritable, socketExists) {
+    if (stateDirWritable)
+        return 'local';
+    return socketExists ? 'daemon' : 'local';
+}
+/** The store as Nix opened it (the ping's URL) or, failing that, as Nix would choose it. */
+function decideStore(facts, env) {
+    const setting = facts.storeSetting.trim() || 'auto';
+    let url = facts.ping.url;
+    if (url === undefined) {
+        url =
+            setting === 'auto'
+                ? decideAutoStore(facts.stateDirWritable ?? false, facts.socketExists ?? false)
+                : setting;
+    }
+    const mode = storeModeOf(url);
+    const socket = mode === 'daemon' ? socketOf(url, env) : undefined;
+    return {
+        mode,
+        url,
+        ...(socket === undefined ? {} : { socket }),
+        ...(mode === 'daemon' && facts.ping.version !== undefined ? { daemonVersion: facts.ping.version } : {}),
+        ...(facts.pingError === undefined ? {} : { error: facts.pingError }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/daemon/wait.ts
+/**
+ * Waiting until the Nix daemon answers: `nix store ping` as the job's user through the daemon's
+ * socket, polled with a short backoff up to a bound. The loop's decisions take an injected clock.
+ */
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+/** Backoff between tries: 100 ms, doubling, at most 1 s. */
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 1000;
+/** One ping that hangs (a socket nobody accepts on) must not eat the whole bound. */
+const MAX_PING_MS = 10_000;
+function nextDelay(previous) {
+    return previous === undefined ? FIRST_DELAY_MS : Math.min(previous * 2, MAX_DELAY_MS);
+}
+/** Tries `probe` until it succeeds, says stop, or `timeoutMs` has passed (at least one try, always). */
+async function pollUntilReady(probe, clock, timeoutMs) {
+    const start = clock.now();
+    let attempts = 0;
+    let delay;
+    for (;;) {
+        attempts++;
+        const result = await probe(Math.max(0, timeoutMs - (clock.now() - start)));
+        const elapsedMs = clock.now() - start;
+        if (result.ok)
+            return { ready: true, attempts, elapsedMs };
+        delay = nextDelay(delay);
+        if (result.final || elapsedMs + delay > timeoutMs) {
+            return { ready: false, attempts, elapsedMs, lastError: result.error };
+        }
+        await clock.sleep(delay);
+    }
+}
+const PING_ARGS = ['--extra-experimental-features', 'nix-command', 'store', 'ping'];
+/** The job's environment, through the daemon (and its socket when it is not the default one). */
+function pingEnv(env, socket) {
+    const out = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined)
+            out[name] = value;
+    out['NIX_REMOTE'] = 'daemon';
+    if (socket !== undefined)
+        out['NIX_DAEMON_SOCKET_PATH'] = socket;
+    return out;
+}
+/** Waits until `nix store ping` through the daemon succeeds as the job's user; never throws for a daemon that stays down. */
+async function waitForDaemon(deps, options = {}) {
+    const { sys } = deps;
+    const env = pingEnv(sys.env, options.socket);
+    const probe = async (remainingMs) => {
+        const timeoutMs = Math.min(MAX_PING_MS, Math.max(1000, remainingMs));
+        const out = await sys.exec.run('nix', [...PING_ARGS], { env, timeoutMs });
+        if (out.code === 0)
+            return { ok: true };
+        const error = commandError(out.stderr) ?? `nix store ping exited with code ${out.code}`;
+        const gone = options.gone ? await options.gone() : undefined;
+        return gone === undefined
+            ? { ok: false, error }
+            : { ok: false, error: `${error} (${gone})`, final: true };
+    };
+    return pollUntilReady(probe, deps.clock ?? realClock, options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+}
+
+;// CONCATENATED MODULE: ./src/daemon/restart.ts
+
+
+
+
+
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** systemd gives a unit 90 s to stop by default; a restart is a stop and a start. */
+const SERVICE_COMMAND_TIMEOUT_MS = 120_000;
+const QUERY_TIMEOUT_MS = 15_000;
+/** A restart that failed. `daemon` is the daemon as it is now: restart it again to roll back. */
+class DaemonRestartError extends errors/* ActionError */.l {
+    daemon;
+    name = 'DaemonRestartError';
+    constructor(message, daemon) {
+        super(message);
+        this.daemon = daemon;
+    }
+}
+const said = (out) => (out.stderr.trim() || out.stdout.trim() || 'no output').slice(0, 2000);
+const failedCommand = (command, args, out) => `\`${[command, ...args].join(' ')}\` exited with code ${out.code}: ${said(out)}`;
+const notReady = (outcome) => `it did not answer \`nix store ping\` within ${Math.round(outcome.elapsedMs / 100) / 10} s ` +
+    `(${outcome.attempts} tries); last error: ${outcome.lastError}`;
+const indent = (text) => text
+    .trim()
+    .split('\n')
+    .slice(0, 30)
+    .map((line) => `  ${line}`)
+    .join('\n');
+async function waitReady(deps, socket, options, gone) {
+    return waitForDaemon({ sys: deps.sys, ...(deps.clock ? { clock: deps.clock } : {}) }, { socket, timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, ...(gone ? { gone } : {}) });
+}
+async function systemdFailure(deps, daemon, what) {
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    const status = await deps.root.run('systemctl', systemctlStatusArgs(unit), { timeoutMs: QUERY_TIMEOUT_MS });
+    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
+        `\`systemctl status ${unit}\`:\n${indent(status.stdout || status.stderr)}\n` +
+        `See why with \`journalctl -u ${unit}\`; a setting the daemon rejects in nix.conf is the usual cause. ` +
+        `Start it again with \`sudo systemctl restart ${unit}\` once that is fixed.`, { ...daemon, unit });
+}
+async function restartSystemd(deps, daemon, socket, options) {
+    const { sys, root } = deps;
+    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
+    const systemctl = async (args) => {
+        const out = await root.run('systemctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
+        if (out.code !== 0)
+            throw await systemdFailure(deps, daemon, failedCommand('systemctl', args, out));
+    };
+    if (options.daemonReload)
+        await systemctl(systemctlDaemonReloadArgs());
+    await systemctl(systemctlRestartArgs(unit));
+    // Socket activation: the service alone is not enough, its socket must listen too.
+    const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
+    const sockets = show.code === 0 ? inactiveSockets(show.stdout, daemon) : [];
+    if (sockets.length > 0)
+        await systemctl(systemctlStartArgs(sockets));
+    const outcome = await waitReady(deps, socket, options);
+    if (!outcome.ready) {
+        throw await systemdFailure(deps, daemon, `\`systemctl restart ${unit}\` succeeded, but ${notReady(outcome)}`);
+    }
+    const after = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
+    return systemdAfterRestart(after.code === 0 ? after.stdout : '', { ...daemon, unit });
+}
+async function launchdFailure(deps, daemon, what) {
+    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
+    const print = await deps.root.run('launchctl', launchctlPrintArgs(label), { timeoutMs: QUERY_TIMEOUT_MS });
+    const summary = print.code === 0 ? launchdSummary(print.stdout) : said(print);
+    const log = print.code === 0 ? launchdLog(print.stdout) : undefined;
+    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
+        `\`launchctl print system/${label}\`:\n${indent(summary)}\n` +
+        `See why in ${log ?? "the job's log"}; a setting the daemon rejects in nix.conf is the usual cause. ` +
+        `Start it again with \`sudo launchctl kickstart -k system/${label}\` once that is fixed (if the job is not ` +
+        `loaded: \`sudo launchctl bootstrap system /Library/LaunchDaemons/${label}.plist\`).`, { ...daemon, unit: label });
+}
+async function restartLaunchd(deps, daemon, socket, options) {
+    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
+    const args = launchctlKickstartArgs(label);
+    const kick = await deps.root.run('launchctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
+    if (kick.code !== 0)
+        throw await launchdFailure(deps, daemon, failedCommand('launchctl', args, kick));
+    const outcome = await waitReady(deps, socket, options);
+    if (!outcome.ready) {
+        throw await launchdFailure(deps, daemon, `\`launchctl ${args.join(' ')}\` succeeded, but ${notReady(outcome)}`);
+    }
+    const print = await deps.sys.exec.run('launchctl', launchctlPrintArgs(label), {
+        timeoutMs: QUERY_TIMEOUT_MS,
+    });
+    return launchdAfterRestart(print.code === 0 ? print.stdout : '', { ...daemon, unit: label });
+}
+function processAdvice(daemon) {
+    const command = daemon.command?.join(' ') ?? 'nix-daemon --daemon';
+    return ('Nothing manages this daemon, so it stays down until it is started again as root, e.g. ' +
+        `\`sudo setsid ${command} </dev/null >/dev/null 2>&1 &\`. ` +
+        'A setting the daemon rejects in nix.conf is the usual cause of a daemon that does not start.');
+}
+/** Linux: the process has exited (or is a zombie nobody reaps); undefined while it runs. */
+function processGone(sys, pid) {
+    return async () => {
+        const stat = await sys.files.read(`/proc/${pid}/stat`);
+        const state = stat === undefined ? undefined : parseProcStat(stat)?.state;
+        return state === undefined || state === 'Z' || state === 'X' ? `process ${pid} has exited` : undefined;
+    };
+}
+async function restartBareProcess(deps, daemon, socket, options) {
+    if (daemon.pid === undefined) {
+        throw new DaemonRestartError(`Cannot restart ${describeDaemon(daemon)}: its pid is not known.`, daemon);
+    }
+    let restarted;
+    try {
+        restarted = await deps.root.restartProcess(daemon.pid, {
+            stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+        });
+    }
+    catch (error) {
+        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: stopping it and starting the same command line again ` +
+            `(as root, ${deps.root.via === 'sudo' ? 'through sudo' : 'in-process'}) did not work: ${(0,errors/* errorMessage */.g)(error)}\n` +
+            processAdvice(daemon), daemon);
+    }
+    const after = { ...daemon, pid: restarted.pid, command: [...restarted.argv] };
+    const gone = deps.sys.host.platform === 'linux' ? processGone(deps.sys, restarted.pid) : undefined;
+    const outcome = await waitReady(deps, socket, options, gone);
+    if (!outcome.ready) {
+        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: it was stopped and started again as pid ${restarted.pid}, ` +
+            `but ${notReady(outcome)}.\n${processAdvice(daemon)}`, after);
+    }
+    return after;
+}
+/**
+ * Restarts the daemon by its manager and waits until `nix store ping` as the job's user succeeds;
+ * returns the daemon with its new pid. Nothing to do without a daemon. Throws a DaemonRestartError
+ * naming the manager, what was tried, the last error and what to do.
+ */
+async function restart_restartDaemon(deps, daemon, socket, options = {}) {
+    switch (daemon.manager) {
+        case 'none':
+            return daemon;
+        case 'systemd':
+            return restartSystemd(deps, daemon, socket, options);
+        case 'launchd':
+            return restartLaunchd(deps, daemon, socket, options);
+        case 'process':
+            return restartBareProcess(deps, daemon, socket, options);
+    }
+}
+
+
+// EXTERNAL MODULE: ./src/config/text.ts
+var config_text = __nccwpck_require__(7235);
+// EXTERNAL MODULE: ./src/config/validate-message.ts
+var validate_message = __nccwpck_require__(5844);
+;// CONCATENATED MODULE: ./src/config/store-url.ts
+/**
+ * Binary cache store URLs as the action accepts them (https, http, s3, file), normalised the way Nix
+ * will be given them. Errors name the input and the part that is wrong, never the whole value.
+ */
+
+
+const URL_FORMS = 'expected https://host[:port][/path], http://host[:port][/path], s3://bucket?region=… or file:///absolute/path';
+/** A binary cache store URL: https, http, s3 or file, normalised the way Nix will be given it. */
+function parseStoreUrl(input, value) {
+    return parseOneUrl(value.trim(), (0,validate_message/* subject */.bc)(input, undefined));
+}
+/** Several store URLs, one per line or separated by spaces; duplicates dropped; '' gives []. */
+function parseStoreUrls(input, value) {
+    const items = (0,config_text/* splitList */.ry)(value);
+    const out = [];
+    items.forEach((item, i) => {
+        const url = parseOneUrl(item, (0,validate_message/* subject */.bc)(input, items.length > 1 ? i : undefined));
+        if (!out.some((u) => u.url === url.url))
+            out.push(url);
+    });
+    return out;
+}
+function parseOneUrl(raw, who) {
+    if (raw === '')
+        (0,validate_message/* fail */.fJ)(who, 'is empty', URL_FORMS);
+    const bad = (0,config_text/* findUnsafeChar */.Yb)(raw);
+    if (bad !== undefined) {
+        (0,validate_message/* fail */.fJ)(who, `contains ${bad.what} at position ${bad.position}`, `a store URL is one word of printable ASCII without '#' (nix.conf would cut the line there); ${URL_FORMS}`);
+    }
+    const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/su.exec(raw);
+    if (match === null)
+        (0,validate_message/* fail */.fJ)(who, "is not a URL (no 'scheme://')", URL_FORMS);
+    const [, schemeRaw = '', rest = ''] = match;
+    const scheme = schemeRaw.toLowerCase();
+    const queryAt = rest.indexOf('?');
+    const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
+    const query = parseQuery(who, queryAt === -1 ? undefined : rest.slice(queryAt + 1));
+    const slash = beforeQuery.indexOf('/');
+    const authority = slash === -1 ? beforeQuery : beforeQuery.slice(0, slash);
+    const path = slash === -1 ? '' : beforeQuery.slice(slash);
+    if (authority.includes('@')) {
+        (0,validate_message/* fail */.fJ)(who, "contains credentials ('user:password@' before the host), which Nix prints in its logs", "give the URL without them and the password in the 'token' input, from a secret");
+    }
+    if (/%(?![0-9A-Fa-f]{2})/u.test(path))
+        (0,validate_message/* fail */.fJ)(who, "has a '%' that is not followed by two hex digits", URL_FORMS);
+    switch (scheme) {
+        case 'http':
+        case 'https':
+            return httpUrl(who, scheme, authority, path, query);
+        case 's3':
+            return s3Url(who, authority, path, query);
+        case 'file':
+            return fileUrl(who, authority, path, query);
+        default: {
+            const name = (0,validate_message/* shown */.SP)(schemeRaw);
+            (0,validate_message/* fail */.fJ)(who, `uses the scheme ${name === undefined ? 'given' : `'${name}'`}, which is not supported`, URL_FORMS);
+        }
+    }
+}
+const HOST_LABEL = '[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?';
+const HOST_NAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`, 'u');
+function httpUrl(who, scheme, authority, path, query) {
+    const form = `expected ${scheme}://host[:port][/path]`;
+    if (authority === '')
+        (0,validate_message/* fail */.fJ)(who, 'has no host name', form);
+    const parts = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/u.exec(authority) ?? /^([^:[\]]*)(?::(.*))?$/u.exec(authority);
+    if (parts === null)
+        (0,validate_message/* fail */.fJ)(who, 'has a malformed host', form);
+    const [, hostRaw = '', port] = parts;
+    const ipv6 = authority.startsWith('[');
+    const host = hostRaw.toLowerCase();
+    if (host === '')
+        (0,validate_message/* fail */.fJ)(who, 'has no host name', form);
+    if (!ipv6 && (host.length > 253 || !HOST_NAME.test(host))) {
+        (0,validate_message/* fail */.fJ)(who, 'has an invalid host name', `${form}, the host made of letters, digits, '-' and '.'`);
+    }
+    if (port !== undefined && (!/^\d{1,5}$/u.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+        (0,validate_message/* fail */.fJ)(who, 'has an invalid port', `${form}, the port a number from 1 to 65535`);
+    }
+    // Nix appends "/nix-cache-info" and "/<hash>.narinfo": a trailing slash would double it.
+    const trimmedPath = path.replace(/\/+$/u, '');
+    const hostPart = ipv6 ? `[${host}]` : host;
+    const url = `${scheme}://${hostPart}${port === undefined ? '' : `:${port}`}${trimmedPath}${query}`;
+    return { url, scheme, host };
+}
+function s3Url(who, bucket, path, query) {
+    const form = 'expected s3://bucket?region=…&endpoint=…&profile=…';
+    if (bucket === '')
+        (0,validate_message/* fail */.fJ)(who, 'has no bucket name', form);
+    if (bucket.length < 3 || bucket.length > 63 || !/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/u.test(bucket)) {
+        (0,validate_message/* fail */.fJ)(who, `has an invalid bucket name '${bucket}'`, `${form}, the bucket 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit`);
+    }
+    if (path !== '' && path !== '/')
+        (0,validate_message/* fail */.fJ)(who, 'has a path after the bucket name', form);
+    const endpoint = /(?:^\?|&)endpoint=([^&]*)/u.exec(query)?.[1] ?? '';
+    if (decodeSafe(endpoint).includes('@')) {
+        (0,validate_message/* fail */.fJ)(who, "has credentials in its 'endpoint' parameter", 'give AWS credentials through the environment instead');
+    }
+    return { url: `s3://${bucket}${query}`, scheme: 's3' };
+}
+function fileUrl(who, authority, path, query) {
+    if (authority !== '' || path === '') {
+        (0,validate_message/* fail */.fJ)(who, 'does not name an absolute path', 'expected file:///absolute/path (three slashes: the host is empty)');
+    }
+    const trimmed = path.replace(/\/+$/u, '') || '/';
+    return { url: `file://${trimmed}${query}`, scheme: 'file' };
+}
+function decodeSafe(value) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch {
+        return value;
+    }
+}
+/** `name=value` pairs joined by '&' (Nix's store URL parameters); returns '' or '?…' as given. */
+function parseQuery(who, query) {
+    if (query === undefined)
+        return '';
+    const form = "expected parameters as '?name=value&name=value'";
+    if (query === '')
+        (0,validate_message/* fail */.fJ)(who, "ends with '?' and no parameters", form);
+    const seen = new Set();
+    for (const pair of query.split('&')) {
+        const m = /^([A-Za-z0-9_.-]+)=(.+)$/su.exec(pair);
+        if (m === null)
+            (0,validate_message/* fail */.fJ)(who, `has a malformed parameter${pair === '' ? " (an empty one between '&')" : ''}`, form);
+        const name = m[1] ?? '';
+        if (seen.has(name))
+            (0,validate_message/* fail */.fJ)(who, `has the parameter '${name}' twice`, form);
+        seen.add(name);
+        if (/%(?![0-9A-Fa-f]{2})/u.test(m[2] ?? '')) {
+            (0,validate_message/* fail */.fJ)(who, `has a '%' not followed by two hex digits in parameter '${name}'`, form);
+        }
+    }
+    return `?${query}`;
+}
+
+;// CONCATENATED MODULE: ./src/config/validate.ts
+/**
+ * Validators for the action's inputs. Each throws an `ActionError` that names the input, says what is
+ * wrong and what a good value looks like; none ever repeats a value that could be a secret (a bad
+ * character is reported by its kind and position).
+ */
+
+
+
+
+const KEY_EXAMPLE = 'name:base64, e.g. cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=';
+const ED25519_PUBLIC_BYTES = 32;
+const ED25519_SECRET_BYTES = 64;
+/** Public keys (`name:base64` of a 32-byte ed25519 key), one per line or separated by spaces; deduplicated. */
+function parsePublicKeys(input, value) {
+    const items = (0,config_text/* splitList */.ry)(value);
+    const out = [];
+    const names = new Map();
+    items.forEach((item, i) => {
+        const who = (0,validate_message/* subject */.bc)(input, items.length > 1 ? i : undefined, 'key');
+        const bad = (0,config_text/* findUnsafeChar */.Yb)(item);
+        if (bad !== undefined)
+            (0,validate_message/* fail */.fJ)(who, `contains ${bad.what} at position ${bad.position}`, `expected ${KEY_EXAMPLE}`);
+        const colon = item.indexOf(':');
+        if (colon === -1)
+            (0,validate_message/* fail */.fJ)(who, "has no ':' between the key's name and its base64 value", `expected ${KEY_EXAMPLE}`);
+        if (colon === 0)
+            (0,validate_message/* fail */.fJ)(who, "has no name before ':'", `expected ${KEY_EXAMPLE}`);
+        const name = item.slice(0, colon);
+        const bytes = base64Length(item.slice(colon + 1));
+        if (bytes === undefined)
+            (0,validate_message/* fail */.fJ)(who, "is not valid base64 after ':'", `expected ${KEY_EXAMPLE}`);
+        if (bytes === ED25519_SECRET_BYTES) {
+            (0,validate_message/* fail */.fJ)(who, 'is a secret signing key (64 bytes), not a public key', 'give its public half (nix key convert-secret-to-public prints it) and keep the secret key out of workflow files; rotate it if it was committed');
+        }
+        if (bytes !== ED25519_PUBLIC_BYTES) {
+            (0,validate_message/* fail */.fJ)(who, `decodes to ${bytes} bytes, not the 32 bytes of an ed25519 public key`, `expected ${KEY_EXAMPLE}`);
+        }
+        const earlier = names.get(name);
+        if (earlier !== undefined && earlier.key !== item) {
+            (0,validate_message/* fail */.fJ)(who, `has the same name as the ${(0,config_text/* ordinal */.IE)(earlier.index + 1)} key but a different value`, 'Nix keeps one key per name: give each key its own name');
+        }
+        if (earlier === undefined) {
+            names.set(name, { index: i, key: item });
+            out.push(item);
+        }
+    });
+    return out;
+}
+/** The decoded length of canonical, padded base64, or undefined when it is not that. */
+function base64Length(b64) {
+    if (b64 === '' || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/u.test(b64))
+        return undefined;
+    const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+    return (b64.length / 4) * 3 - padding;
+}
+/** A static token for netrc: one word of printable ASCII, no '#', never echoed. */
+function parseToken(input, value) {
+    const token = value.trim();
+    const expected = "a token is one word of printable ASCII without spaces or '#' (netrc has no quoting): check the secret's value";
+    if (token === '')
+        (0,validate_message/* fail */.fJ)((0,validate_message/* subject */.bc)(input, undefined), 'is empty', expected);
+    const bad = (0,config_text/* findUnsafeChar */.Yb)(token);
+    if (bad !== undefined)
+        (0,validate_message/* fail */.fJ)((0,validate_message/* subject */.bc)(input, undefined), `contains ${bad.what} at position ${bad.position}`, expected);
+    if (token.startsWith('"'))
+        (0,validate_message/* fail */.fJ)((0,validate_message/* subject */.bc)(input, undefined), "starts with '\"', which curl reads as a quote", expected);
+    return token;
+}
+/** One of `choices` (case-insensitive); '' gives `fallback`. */
+function parseChoice(input, value, choices, fallback) {
+    const given = value.trim();
+    if (given === '')
+        return fallback;
+    const found = choices.find((c) => c.toLowerCase() === given.toLowerCase());
+    if (found !== undefined)
+        return found;
+    const list = choices.map((c) => `'${c}'`).join(', ');
+    const name = (0,validate_message/* shown */.SP)(given);
+    throw new errors/* ActionError */.l(`Input '${input}' must be one of ${list}, not ${name === undefined ? 'the value given' : `'${name}'`}.`);
+}
+
+// EXTERNAL MODULE: ./src/login/aws/validate.ts + 2 modules
+var validate = __nccwpck_require__(4276);
+;// CONCATENATED MODULE: ./src/push/signing.ts
+/**
+ * Nix binary cache signing keys: `name:base64` texts holding an ed25519 key (secret: 64 bytes, the
+ * 32-byte seed then the 32-byte public key; public: 32 bytes), as `nix-store --generate-binary-cache-key`
+ * writes them. Parses and checks them strictly, signs narinfo fingerprints and verifies `Sig` lines.
+ * Error messages name the input, never any part of the value.
+ */
+
+
+/** Key names as we accept them: Nix only forbids `:`, but anything else here is a pasting accident. */
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._+@~-]{0,127}$/;
+/** Standard padded base64 of exactly 64 bytes (86 characters then `==`) or 32 bytes (43 then `=`). */
+const BASE64_64 = /^[A-Za-z0-9+/]{86}==$/;
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+const BASE64_SIG = /^[A-Za-z0-9+/]{86}==$/;
+/** DER prefixes that wrap a raw ed25519 seed (PKCS#8) or public key (SPKI) for node:crypto. */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+/** `name:data` of a one-line key, or a reason it is not one. */
+function split(value) {
+    const text = value.trim();
+    if (text === '')
+        return 'is empty';
+    if (/[\r\n]/.test(text))
+        return 'spans several lines (a key is one line: name:base64)';
+    if (/[\s\p{Cc}]/u.test(text))
+        return 'contains whitespace or control characters';
+    const colon = text.indexOf(':');
+    if (colon < 0)
+        return 'has no ":" (a key is name:base64)';
+    const name = text.slice(0, colon);
+    if (!KEY_NAME.test(name)) {
+        return 'has an unusual key name (use letters, digits and . _ + @ ~ -, starting with a letter or digit)';
+    }
+    return { name, data: text.slice(colon + 1) };
+}
+function privateKeyOf(seed) {
+    return (0,external_node_crypto_.createPrivateKey)({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
+}
+function publicKeyObject(raw) {
+    return (0,external_node_crypto_.createPublicKey)({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' });
+}
+/** The raw 32-byte ed25519 public key of a 32-byte seed. */
+function derivePublicKey(seed) {
+    const der = (0,external_node_crypto_.createPublicKey)(privateKeyOf(seed)).export({ format: 'der', type: 'spki' });
+    return der.subarray(der.length - 32);
+}
+/**
+ * A Nix secret key from input `input` (surrounding whitespace ignored). Throws an ActionError when it
+ * is not exactly one `name:base64` line of 64 bytes whose second half is the public key of the first.
+ */
+function parseSecretKey(input, value) {
+    const fail = (problem) => {
+        throw new errors/* ActionError */.l(`The ${input} input ${problem}. Give the whole secret key file made by ` +
+            '`nix-store --generate-binary-cache-key NAME secret.key public.key` (one line, NAME:base64).');
+    };
+    const parts = split(value);
+    if (typeof parts === 'string')
+        return fail(parts);
+    if (BASE64_32.test(parts.data))
+        return fail('looks like a public key (32 bytes), not a secret key');
+    if (!BASE64_64.test(parts.data))
+        return fail('is not name:base64 of a 64-byte ed25519 secret key');
+    const bytes = Buffer.from(parts.data, 'base64');
+    if (bytes.length !== 64)
+        return fail('is not name:base64 of a 64-byte ed25519 secret key');
+    const seed = bytes.subarray(0, 32);
+    const stored = bytes.subarray(32);
+    if (!derivePublicKey(seed).equals(stored)) {
+        return fail('is damaged: its public half does not belong to its private half');
+    }
+    return {
+        name: parts.name,
+        secret: `${parts.name}:${parts.data}`,
+        publicKey: `${parts.name}:${stored.toString('base64')}`,
+    };
+}
+/** A Nix public key (`name:base64` of 32 bytes) from input `input`; throws an ActionError otherwise. */
+function parsePublicKey(input, value) {
+    const parts = split(value);
+    const problem = typeof parts === 'string'
+        ? parts
+        : BASE64_64.test(parts.data)
+            ? 'looks like a secret key (64 bytes): give its public key instead, and keep the secret one secret'
+            : BASE64_32.test(parts.data)
+                ? undefined
+                : 'is not name:base64 of a 32-byte ed25519 public key';
+    if (problem !== undefined || typeof parts === 'string') {
+        throw new ActionError(`A key in the ${input} input ${problem ?? 'is malformed'}.`);
+    }
+    return { name: parts.name, key: Buffer.from(parts.data, 'base64') };
+}
+/** `name:base64(signature)` of `fingerprint` with a secret key text (one `parseSecretKey` accepted). */
+function signFingerprint(secret, fingerprint) {
+    const parts = split(secret);
+    const bytes = typeof parts === 'string' ? Buffer.alloc(0) : Buffer.from(parts.data, 'base64');
+    if (typeof parts === 'string' || bytes.length !== 64)
+        throw new Error('not a Nix secret key');
+    const signature = sign(null, Buffer.from(fingerprint, 'utf8'), privateKeyOf(bytes.subarray(0, 32)));
+    return `${parts.name}:${signature.toString('base64')}`;
+}
+/**
+ * Whether `sig` (a narinfo `Sig` value, `name:base64`) is a valid signature of `fingerprint` by one of
+ * `publicKeys` with the same name, as Nix checks it. Malformed keys or signatures never verify.
+ */
+function verifySignature(publicKeys, fingerprint, sig) {
+    const colon = sig.indexOf(':');
+    if (colon <= 0)
+        return false;
+    const name = sig.slice(0, colon);
+    const data = sig.slice(colon + 1);
+    if (!BASE64_SIG.test(data))
+        return false;
+    const signature = Buffer.from(data, 'base64');
+    const message = Buffer.from(fingerprint, 'utf8');
+    for (const text of publicKeys) {
+        const parts = split(text);
+        if (typeof parts === 'string' || parts.name !== name || !BASE64_32.test(parts.data))
+            continue;
+        try {
+            if ((0,external_node_crypto_.verify)(null, message, publicKeyObject(Buffer.from(parts.data, 'base64')), signature))
+                return true;
+        }
+        catch {
+            // Not a usable ed25519 key: it verifies nothing.
+        }
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/push/inputs.ts
+/**
+ * The push inputs, validated in main (a bad regex or key fails there, before anything is written) and
+ * read again the same way by post. The signing key is a secret: only its public half is ever shown.
+ */
+
+
+
+const COMPRESSIONS = ['zstd', 'xz', 'bzip2', 'br', 'gzip', 'none'];
+const DEFAULT_PUSH_JOBS = 8;
+const DEFAULT_PUSH_TIMEOUT_SECONDS = 900;
+/** A regular expression input ('' gives undefined); the error quotes the engine's complaint, not the value. */
+function parseRegex(input, raw) {
+    const value = raw.trim();
+    if (value === '')
+        return undefined;
+    if (value.length > 4096 || /[\r\n]/u.test(value)) {
+        throw new errors/* ActionError */.l(`Input '${input}' must be one regular expression on one line (at most 4096 characters).`);
+    }
+    try {
+        return new RegExp(value, 'u');
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /u, '') : '';
+        throw new errors/* ActionError */.l(`Input '${input}' is not a valid regular expression (${why}); it is matched against full store paths, e.g. '-source$|\\.iso$'.`);
+    }
+}
+function parseInteger(input, raw, fallback, min, max) {
+    const value = raw.trim();
+    if (value === '')
+        return fallback;
+    if (!/^\d+$/u.test(value) || Number(value) < min || Number(value) > max) {
+        throw new errors/* ActionError */.l(`Input '${input}' must be a whole number from ${min} to ${max}.`);
+    }
+    return Number(value);
+}
+function parseCompression(raw) {
+    const value = raw.trim().toLowerCase();
+    if (value === '')
+        return 'zstd';
+    const found = COMPRESSIONS.find((c) => c === value);
+    if (found === undefined) {
+        throw new errors/* ActionError */.l(`Input 'compression' must be one of ${COMPRESSIONS.join(', ')} (zstd is fastest).`);
+    }
+    return found;
+}
+function readPushInputs(read, parseBoolean) {
+    const rawKey = read('signing-key');
+    const key = rawKey.trim() === '' ? undefined : parseSecretKey('signing-key', rawKey);
+    return {
+        enabled: parseBoolean('push', read('push'), true),
+        filters: {
+            exclude: parseRegex('push-filter', read('push-filter')),
+            include: parseRegex('push-include', read('push-include')),
+            derivations: parseBoolean('push-derivations', read('push-derivations'), false),
+        },
+        upstream: parseStoreUrls('upstream-caches', read('upstream-caches')),
+        signingKey: key === undefined ? undefined : { secret: key.secret, publicKey: key.publicKey },
+        compression: parseCompression(read('compression')),
+        jobs: parseInteger('push-jobs', read('push-jobs'), DEFAULT_PUSH_JOBS, 1, 64),
+        timeoutSeconds: parseInteger('push-timeout', read('push-timeout'), DEFAULT_PUSH_TIMEOUT_SECONDS, 10, 21600),
+        verify: parseBoolean('push-verify', read('push-verify'), true),
+        failOnError: parseBoolean('fail-on-push-error', read('fail-on-push-error'), false),
+        duringBuild: parseBoolean('push-during-build', read('push-during-build'), true),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+const TRUE = ['true', 'True', 'TRUE', 'yes', 'on', '1'];
+const FALSE = ['false', 'False', 'FALSE', 'no', 'off', '0'];
+function parseBoolean(name, raw, fallback) {
+    const value = raw.trim();
+    if (value === '')
+        return fallback;
+    if (TRUE.includes(value))
+        return true;
+    if (FALSE.includes(value))
+        return false;
+    throw new errors/* ActionError */.l(`Input '${name}' must be 'true' or 'false', not '${value}'.`);
+}
+function tristate(name, raw) {
+    const value = raw.trim().toLowerCase();
+    if (TRUE.map((v) => v.toLowerCase()).includes(value))
+        return 'true';
+    if (FALSE.map((v) => v.toLowerCase()).includes(value))
+        return 'false';
+    return parseChoice(name, value, ['auto', 'true', 'false'], 'auto');
+}
+function readInputs(read) {
+    const rawCache = read('cache').trim();
+    const cache = rawCache === '' ? undefined : parseStoreUrl('cache', rawCache);
+    const token = read('token');
+    if (token !== '' && cache === undefined) {
+        throw new errors/* ActionError */.l(`Input 'token' needs input 'cache': the token becomes the netrc entry for the cache's host.`);
+    }
+    if (token !== '' && cache?.host === undefined) {
+        throw new errors/* ActionError */.l(`Input 'token' only works with an http(s) cache; input 'cache' is ${cache?.scheme ?? ''}:// (S3 takes AWS credentials).`);
+    }
+    return {
+        login: readLoginInputs(read, cache, token === '' ? undefined : token),
+        cache,
+        extraSubstituters: parseStoreUrls('extra-substituters', read('extra-substituters')),
+        publicKeys: parsePublicKeys('public-keys', read('public-keys')),
+        token: token === '' ? undefined : parseToken('token', token),
+        trustedUser: tristate('trusted-user', read('trusted-user')),
+        acceptFlakeConfig: parseBoolean('accept-flake-config', read('accept-flake-config'), false),
+        restoreConfig: tristate('restore-config', read('restore-config')),
+        jobSummary: parseBoolean('job-summary', read('job-summary'), true),
+        push: readPushInputs(read, parseBoolean),
+    };
+}
+const AWS_OPTIONAL = [
+    'aws-region',
+    'aws-role-session-name',
+    'aws-role-duration-seconds',
+    'aws-inline-session-policy',
+    'aws-sts-endpoint',
+];
+/** An OIDC audience: printable, no whitespace (it goes into a URL query and a JWT claim). */
+function parseAudience(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    if (!/^[\x21-\x7e]{1,256}$/.test(text)) {
+        throw new errors/* ActionError */.l(`Input 'audience' must be 1–256 printable characters without spaces (e.g. https://cache.example.org).`);
+    }
+    return text;
+}
+function readLoginInputs(read, cache, token) {
+    const roleArn = read('aws-role-arn').trim();
+    const exportCredentials = parseBoolean('aws-export-credentials', read('aws-export-credentials'), false);
+    const given = AWS_OPTIONAL.filter((name) => read(name).trim() !== '');
+    if (exportCredentials)
+        given.push('aws-export-credentials');
+    const aws = roleArn === ''
+        ? undefined
+        : {
+            roleArn: (0,validate/* parseRoleArn */.DM)('aws-role-arn', roleArn),
+            region: (0,validate/* parseRegion */.cf)('aws-region', read('aws-region')),
+            // Empty: made from the repository and run when the login starts.
+            sessionName: (0,validate/* parseSessionName */.NN)('aws-role-session-name', read('aws-role-session-name')) ?? '',
+            durationSeconds: (0,validate/* parseDuration */.E9)('aws-role-duration-seconds', read('aws-role-duration-seconds')),
+            policy: (0,validate/* parsePolicy */.ON)('aws-inline-session-policy', read('aws-inline-session-policy')),
+            stsEndpoint: (0,validate/* parseStsEndpoint */.fr)('aws-sts-endpoint', read('aws-sts-endpoint')),
+            exportCredentials,
+        };
+    return {
+        cache,
+        token,
+        tokenEndpoint: (0,validate/* parseStsEndpoint */.fr)('token-endpoint', read('token-endpoint')),
+        audience: parseAudience(read('audience')),
+        aws,
+        awsInputsGiven: given,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/manager.ts
+
+
+
+const SERVICE_TIMEOUT_MS = 15_000;
+/** Processes that look like a Nix daemon, from /proc (pids and cmdlines; the parent only for matches). */
+async function scanProc(sys) {
+    const pids = (await sys.files.list('/proc')).filter((name) => /^\d+$/.test(name));
+    const found = await Promise.all(pids.map(async (pid) => {
+        const cmdline = await sys.files.read(`/proc/${pid}/cmdline`);
+        const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
+        if (!isDaemonArgv(argv))
+            return undefined;
+        const stat = await sys.files.read(`/proc/${pid}/stat`);
+        const ppid = stat === undefined ? undefined : parseStatPpid(stat);
+        return ppid === undefined ? undefined : { pid: Number(pid), ppid, argv };
+    }));
+    return found.filter((p) => p !== undefined);
+}
+async function scanPs(sys) {
+    const ps = await sys.exec.run('ps', PS_ARGS, { timeoutMs: SERVICE_TIMEOUT_MS });
+    return ps.code === 0 ? parsePs(ps.stdout) : [];
+}
+async function linuxDaemon(sys) {
+    let stopped;
+    // Debian ships nix-daemon unit files with nix-setup-systemd; they say nothing when systemd is not PID 1.
+    if ((await sys.files.kind(SYSTEMD_RUNNING_MARKER)) === 'directory') {
+        const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: SERVICE_TIMEOUT_MS });
+        const verdict = show.code === 0 ? systemdDaemon(parseSystemctlShow(show.stdout)) : undefined;
+        if (verdict?.serving)
+            return verdict.daemon;
+        // A unit that is stopped: a daemon started by hand may be serving instead; else restarting the unit is the way.
+        stopped = verdict?.daemon;
+    }
+    const process = pickDaemonProcess(await scanProc(sys));
+    return process || !stopped ? processDaemon(process) : stopped;
+}
+async function darwinDaemon(sys) {
+    const jobs = await Promise.all(LAUNCHD_LABELS.map(async (label) => {
+        const out = await sys.exec.run('launchctl', ['print', `system/${label}`], {
+            timeoutMs: SERVICE_TIMEOUT_MS,
+        });
+        return out.code === 0 ? parseLaunchctlPrint(out.stdout) : undefined;
+    }));
+    const job = launchdDaemon(jobs);
+    if (job)
+        return job;
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+async function probeDaemon(sys) {
+    if (sys.host.platform === 'linux')
+        return linuxDaemon(sys);
+    if (sys.host.platform === 'darwin')
+        return darwinDaemon(sys);
+    return processDaemon(pickDaemonProcess(await scanPs(sys)));
+}
+
+;// CONCATENATED MODULE: ./src/report/environment.ts
+const IMPLEMENTATION_NAMES = { nix: 'Nix', lix: 'Lix', determinate: 'Determinate Nix' };
+function describeNix(env) {
+    const { implementation, version, implementationVersion } = env.nix;
+    const name = IMPLEMENTATION_NAMES[implementation];
+    // Lix has its own version line only; Determinate Nix names the upstream version it is based on.
+    if (implementation === 'determinate' &&
+        implementationVersion !== undefined &&
+        implementationVersion !== version) {
+        return `${name} ${implementationVersion} (Nix ${version})`;
+    }
+    return `${name} ${implementationVersion ?? version}`;
+}
+function environment_describeDaemon(daemon) {
+    const pid = daemon.pid === undefined ? '' : `, pid ${daemon.pid}`;
+    switch (daemon.manager) {
+        case 'systemd':
+            return `systemd unit ${daemon.unit ?? 'nix-daemon.service'}${pid}`;
+        case 'launchd':
+            return `launchd job ${daemon.unit ?? 'org.nixos.nix-daemon'}${pid}`;
+        case 'process':
+            return `bare root process${pid}${daemon.command ? ` (${daemon.command.join(' ')})` : ''}`;
+        case 'none':
+            return 'none (single-user install)';
+    }
+}
+function describeTrust(env) {
+    const { trusted, source, trustedUsers } = env.trust;
+    const from = source === 'daemon'
+        ? 'as the daemon reports'
+        : source === 'local-store'
+            ? 'local store, no daemon in between'
+            : `trusted-users = ${trustedUsers.join(' ') || '(empty)'}`;
+    return `${trusted ? 'yes' : 'no'} (${from})`;
+}
+function describePrivilege(env) {
+    const p = env.privilege;
+    if (p.root)
+        return 'yes (running as root)';
+    if (p.passwordlessSudo)
+        return 'yes (passwordless sudo)';
+    return 'no (not root, no passwordless sudo)';
+}
+function describeStore(env) {
+    const s = env.store;
+    if (s.mode === 'local')
+        return `local store (${s.url})`;
+    const version = s.daemonVersion ? `, daemon Nix ${s.daemonVersion}` : '';
+    return `through the daemon (${s.socket ?? s.url}${version})`;
+}
+function describeConfigFiles(env) {
+    const present = env.config.files.filter((f) => f.exists).map((f) => f.path);
+    const extra = env.config.fromEnvironment ? ' + NIX_CONFIG' : '';
+    return (present.length > 0 ? present.join(', ') : 'none') + extra;
+}
+function environmentRows(env) {
+    const r = env.runner;
+    return [
+        ['Nix', describeNix(env)],
+        ['Store', describeStore(env)],
+        ['Daemon', environment_describeDaemon(env.daemon)],
+        [`Trusted user (${env.privilege.user})`, describeTrust(env)],
+        ['Can write root-owned files', describePrivilege(env)],
+        ['Global nix.conf', env.config.globalFile],
+        ['Configuration read', describeConfigFiles(env)],
+        ['Runner', `${r.kind}, ${r.os} ${r.arch} (${r.system})`],
+    ];
+}
+function environmentOutputs(env) {
+    return {
+        'nix-version': env.nix.version,
+        'nix-implementation': env.nix.implementation,
+        'store-mode': env.store.mode,
+        'daemon-manager': env.daemon.manager,
+        trusted: String(env.trust.trusted),
+        'can-write-root-files': String(env.privilege.canWriteRootFiles),
+        'runner-kind': env.runner.kind,
+        'nix-system': env.runner.system,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+const KEY = 'nix-cache-action';
+const VERSION = 1;
+function saveState(store, state) {
+    store.saveState(KEY, JSON.stringify({ version: VERSION, ...state }));
+}
+/**
+ * The state main saved, or undefined when main did not get as far as saving it (it failed early, or
+ * was skipped). A record from another version of the action is treated as absent.
+ */
+function loadState(store) {
+    const raw = store.getState(KEY);
+    if (raw === '')
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+    if (!isRecord(parsed) || parsed.version !== VERSION)
+        return undefined;
+    if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment))
+        return undefined;
+    const config = isRecord(parsed.config) ? parsed.config : undefined;
+    const login = isRecord(parsed.login) ? parsed.login : undefined;
+    const push = isRecord(parsed.push) ? parsed.push : undefined;
+    return {
+        startedAt: parsed.startedAt,
+        environment: parsed.environment,
+        ...(login ? { login } : {}),
+        ...(config ? { config } : {}),
+        ...(push ? { push } : {}),
+    };
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/system/exec.ts
+/**
+ * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
+ * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
+ * that kills the command's whole process group.
+ */
+
+
+/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
+const TIMEOUT_EXIT_CODE = 124;
+/** Exit code of a command that could not be found or started (as a shell reports it). */
+const NOT_FOUND_EXIT_CODE = 127;
+/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+function runCommand(command, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, {
+            env: options.env ?? process.env,
+            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Its own process group, so a timeout stops what it started too.
+            detached: options.timeoutMs !== undefined,
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.stdin.on('error', () => undefined); // the command may exit without reading its input
+        child.stdin.end(options.input ?? '');
+        let timedOut = false;
+        const killGroup = (signal) => {
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                // already gone
+            }
+        };
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup('SIGTERM');
+                setTimeout(() => {
+                    killGroup('SIGKILL');
+                }, KILL_GRACE_MS).unref();
+            }, options.timeoutMs);
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.on('error', (error) => {
+            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
+        });
+        child.on('close', (code, signal) => {
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(err).toString('utf8');
+            if (timedOut) {
+                killGroup('SIGKILL');
+                finish({
+                    code: TIMEOUT_EXIT_CODE,
+                    stdout,
+                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
+                });
+                return;
+            }
+            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_.constants.signals[signal]), stdout, stderr });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/system/restart-process.ts
+/**
+ * Restarting a bare root process (a nix-daemon nothing manages): stop it, start its command line again
+ * in a new session that outlives the action. Linux only (/proc). Used in-process and by the root helper.
+ */
+
+
+
+
+
+
+
+/** Where the launch of a process stopped here waits until its successor is up (root-only: it holds the environment). */
+const STOPPED_RECORD_DIR = '/run/nix-cache-action/stopped';
+/**
+ * The output of a restarted process whose output went nowhere readable before (/dev/null, a pipe, a
+ * terminal): kept, so that a start that fails can say why (Nix prints "error: …" and exits).
+ */
+const RESTARTED_LOG = '/run/nix-cache-action/restarted.log';
+/** A daemon that rejects its configuration exits within tens of ms (Nix 2.8: ~30 ms). */
+const DEFAULT_SETTLE_MS = 250;
+const POLL_MS = 50;
+/** After SIGKILL: only a process stuck in the kernel (D state) takes longer. */
+const KILL_WAIT_MS = 5000;
+const LOG_TAIL_CHARS = 2000;
+async function readRecord(path) {
+    const text = await readRootFile(path);
+    if (text === undefined)
+        return undefined;
+    const data = JSON.parse(text);
+    if (typeof data.starttime !== 'string' || !Array.isArray(data.launch.argv)) {
+        throw new Error(`unreadable record ${path}`);
+    }
+    return data;
+}
+function signal(pid, sig) {
+    try {
+        process.kill(pid, sig);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ESRCH')
+            return;
+        throw new Error(`cannot send ${sig} to process ${pid}: ${(0,errors/* errorMessage */.g)(error)}`, { cause: error });
+    }
+}
+async function waitGone(pid, starttime, ms) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        if (await isGone(pid, starttime))
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS);
+    }
+}
+/** SIGTERM, up to `stopTimeoutMs`, then SIGKILL. */
+async function stop(pid, starttime, stopTimeoutMs) {
+    signal(pid, 'SIGTERM');
+    if (await waitGone(pid, starttime, stopTimeoutMs))
+        return;
+    signal(pid, 'SIGKILL');
+    if (await waitGone(pid, starttime, KILL_WAIT_MS))
+        return;
+    throw new Error(`process ${pid} did not exit after SIGTERM, ${stopTimeoutMs} ms, and SIGKILL`);
+}
+async function openLog(path) {
+    if (path === undefined)
+        return undefined;
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true, mode: 0o700 }).catch(() => undefined);
+    const handle = await (0,promises_.open)(path, 'a', 0o600).catch(() => undefined);
+    return handle ? { fd: handle.fd, close: () => handle.close() } : undefined;
+}
+async function logSince(path, offset) {
+    if (path === undefined)
+        return '';
+    const handle = await (0,promises_.open)(path, 'r').catch(() => undefined);
+    if (!handle)
+        return '';
+    try {
+        const size = (await handle.stat()).size;
+        const start = Math.max(offset, size - LOG_TAIL_CHARS);
+        const buffer = Buffer.alloc(Math.max(0, size - start));
+        await handle.read(buffer, 0, buffer.length, start);
+        const text = buffer.toString('utf8').trim();
+        return text === '' ? '' : ` Its output (${path}):\n${text}`;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Starts `launch` in a new session (setsid), cwd /, stdin /dev/null, never holding the caller's
+ * stdout/stderr (the runner waits for a step's output to close). Resolves with the pid once the
+ * process has stayed up for `settleMs`; rejects when it could not start or exited before.
+ */
+async function startProcess(launch, settleMs, replacing) {
+    const command = launch.argv.join(' ');
+    const [out, err] = await Promise.all([openLog(launch.stdout), openLog(launch.stderr)]);
+    const offset = launch.stderr === undefined ? 0 : ((await (0,promises_.stat)(launch.stderr).catch(() => undefined))?.size ?? 0);
+    const started = Date.now();
+    const seen = {};
+    try {
+        const child = (0,external_node_child_process_.spawn)(launch.executable, launch.argv.slice(1), {
+            argv0: launch.argv[0] ?? launch.executable,
+            env: { ...launch.env },
+            cwd: '/',
+            detached: true,
+            stdio: ['ignore', out?.fd ?? 'ignore', err?.fd ?? 'ignore'],
+        });
+        child.on('exit', (code, sig) => (seen.exit = { code, signal: sig }));
+        await new Promise((resolve, reject) => {
+            child.once('spawn', resolve);
+            child.once('error', reject);
+        });
+        child.unref();
+        if (child.pid !== undefined)
+            seen.pid = child.pid;
+        const deadline = started + settleMs;
+        while (seen.exit === undefined && Date.now() < deadline)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(POLL_MS, settleMs));
+    }
+    catch (error) {
+        throw new Error(`could not start \`${command}\` (${launch.executable}) again in place of pid ${replacing}: ${(0,errors/* errorMessage */.g)(error)}`, { cause: error });
+    }
+    finally {
+        await Promise.all([out?.close(), err?.close()]);
+    }
+    const { exit, pid } = seen;
+    if (exit !== undefined || pid === undefined) {
+        const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
+        throw new Error(`\`${command}\`, started again in place of pid ${replacing}, ${how} within ${Date.now() - started} ms; ` +
+            `pid ${replacing} is stopped and nothing runs in its place.${await logSince(launch.stderr, offset)}`);
+    }
+    return pid;
+}
+async function restartProcess(pid, options, places = { recordDir: STOPPED_RECORD_DIR, logFile: RESTARTED_LOG }) {
+    if (process.platform !== 'linux') {
+        throw new Error(`restarting a bare process reads /proc, which ${process.platform} does not have`);
+    }
+    if (!Number.isInteger(pid) || pid <= 1)
+        throw new Error(`not a process to restart: pid ${pid}`);
+    const recordPath = (0,external_node_path_.join)(places.recordDir, `${pid}.json`);
+    const saved = await readRecord(recordPath);
+    const live = await inspectProcess(pid);
+    let launch;
+    if (live && (saved === undefined || saved.starttime === live.starttime)) {
+        launch = live.launch;
+        const record = { starttime: live.starttime, launch };
+        await writeFileAtomic(recordPath, JSON.stringify(record), 0o600, { owner: undefined, dirMode: 0o700 });
+        await stop(pid, live.starttime, options.stopTimeoutMs);
+    }
+    else if (saved) {
+        launch = saved.launch; // stopped here before, its start failed: start it again
+    }
+    else {
+        throw new Error(`process ${pid} is not running (and was not stopped by this action): nothing to restart`);
+    }
+    const output = {
+        ...launch,
+        stdout: launch.stdout ?? places.logFile,
+        stderr: launch.stderr ?? places.logFile,
+    };
+    const newPid = await startProcess(output, options.settleMs ?? DEFAULT_SETTLE_MS, pid);
+    await removeRootFile(recordPath);
+    return { pid: newPid, argv: launch.argv };
+}
+
+;// CONCATENATED MODULE: ./src/system/root-operations.ts
+/** The one implementation of each root operation: run in-process as root, or by the root helper under sudo. */
+
+
+
+const rootOperations = {
+    readFile: readRootFile,
+    statFile: statRootFile,
+    writeFile: writeRootFile,
+    removeFile: removeRootFile,
+    run: (command, args, options = {}) => runCommand(command, args, {
+        ...(options.input === undefined ? {} : { input: options.input }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    }),
+    restartProcess: (pid, options) => restartProcess(pid, options),
+};
+
+;// CONCATENATED MODULE: ./src/system/root-protocol.ts
+/**
+ * The root helper's protocol: one JSON request on stdin, one JSON answer on stdout. File contents
+ * travel as base64 inside the request, never on argv. `serve` is the helper's whole logic.
+ */
+
+function field(data, name, check, optional = false) {
+    const value = data[name];
+    if (value === undefined && optional)
+        return undefined;
+    if (!check(value))
+        throw new Error(`malformed root helper request: bad "${name}"`);
+    return value;
+}
+const isString = (v) => typeof v === 'string';
+const isPath = (v) => typeof v === 'string' && v.startsWith('/');
+const isCount = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isStrings = (v) => Array.isArray(v) && v.every(isString);
+/** Validates a request; throws on anything malformed (a wrong op, a relative path, a missing field). */
+function parseRequest(text) {
+    const data = JSON.parse(text);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new Error('malformed root helper request: not an object');
+    }
+    const d = data;
+    const path = () => field(d, 'path', isPath) ?? '';
+    switch (d['op']) {
+        case 'readFile':
+        case 'statFile':
+        case 'removeFile':
+            return { op: d['op'], path: path() };
+        case 'writeFile':
+            return {
+                op: 'writeFile',
+                path: path(),
+                base64: field(d, 'base64', isString) ?? '',
+                mode: field(d, 'mode', isCount) ?? 0,
+            };
+        case 'run': {
+            const input = field(d, 'input', isString, true);
+            const timeoutMs = field(d, 'timeoutMs', isCount, true);
+            return {
+                op: 'run',
+                command: field(d, 'command', isString) ?? '',
+                args: field(d, 'args', isStrings) ?? [],
+                ...(input === undefined ? {} : { input }),
+                ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            };
+        }
+        case 'restartProcess': {
+            const settleMs = field(d, 'settleMs', isCount, true);
+            return {
+                op: 'restartProcess',
+                pid: field(d, 'pid', isCount) ?? 0,
+                stopTimeoutMs: field(d, 'stopTimeoutMs', isCount) ?? 0,
+                ...(settleMs === undefined ? {} : { settleMs }),
+            };
+        }
+        default:
+            throw new Error(`malformed root helper request: unknown op ${JSON.stringify(d['op'])}`);
+    }
+}
+async function perform(ops, request) {
+    switch (request.op) {
+        case 'readFile':
+            return ops.readFile(request.path);
+        case 'statFile':
+            return ops.statFile(request.path);
+        case 'writeFile':
+            return ops.writeFile(request.path, Buffer.from(request.base64, 'base64'), request.mode);
+        case 'removeFile':
+            return ops.removeFile(request.path);
+        case 'run':
+            return ops.run(request.command, request.args, {
+                ...(request.input === undefined ? {} : { input: request.input }),
+                ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+            });
+        case 'restartProcess':
+            return ops.restartProcess(request.pid, {
+                stopTimeoutMs: request.stopTimeoutMs,
+                ...(request.settleMs === undefined ? {} : { settleMs: request.settleMs }),
+            });
+    }
+}
+/** The helper's work: parse, perform, answer. Never throws; errors become `{ ok: false }` answers. */
+async function serve(ops, text) {
+    try {
+        const value = await perform(ops, parseRequest(text));
+        return { ok: true, value: value ?? null };
+    }
+    catch (error) {
+        return { ok: false, error: errorMessage(error) };
+    }
+}
+/** The helper's answer from its stdout; undefined when it printed something else (it crashed, sudo failed). */
+function parseAnswer(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    if (d['ok'] === true && 'value' in d)
+        return { ok: true, value: d['value'] };
+    if (d['ok'] === false && typeof d['error'] === 'string')
+        return { ok: false, error: d['error'] };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/system/sudo-client.ts
+
+/** A file operation that takes longer than this is stuck (a hung sudo, a dead NFS mount). */
+const FILE_TIMEOUT_MS = 60_000;
+/** What the helper itself (sudo, node start, answer) may take on top of an operation's own bound. */
+const HELPER_MARGIN_MS = 30_000;
+const KILL_AND_SETTLE_MARGIN_MS = 10_000;
+function sudoArgv(helper) {
+    return ['-n', helper.node, helper.script];
+}
+function fail(request, helper, out) {
+    const said = out.stderr.trim() || out.stdout.trim().slice(0, 500) || 'no output';
+    const hint = /password is required|terminal is required|not allowed to execute|not in the sudoers/i.test(said)
+        ? ' The action needs passwordless sudo (as on GitHub-hosted runners) or to run as root for this.'
+        : '';
+    throw new Error(`${request.op} as root failed: \`sudo ${sudoArgv(helper).join(' ')}\` exited with code ${out.code}: ${said}.${hint}`);
+}
+const sudo_client_isRecord = (v) => typeof v === 'object' && v !== null;
+const malformed = (op) => new Error(`${op} as root: the root helper gave a malformed answer`);
+function asFileStat(value) {
+    if (value === null)
+        return undefined;
+    if (!sudo_client_isRecord(value))
+        throw malformed('statFile');
+    const { mode, uid, gid, symlinkTarget } = value;
+    if (typeof mode !== 'number' || typeof uid !== 'number' || typeof gid !== 'number')
+        throw malformed('statFile');
+    return { mode, uid, gid, ...(typeof symlinkTarget === 'string' ? { symlinkTarget } : {}) };
+}
+function asExecResult(value) {
+    if (!sudo_client_isRecord(value))
+        throw malformed('run');
+    const { code, stdout, stderr } = value;
+    if (typeof code !== 'number' || typeof stdout !== 'string' || typeof stderr !== 'string')
+        throw malformed('run');
+    return { code, stdout, stderr };
+}
+function asRestarted(value) {
+    if (!sudo_client_isRecord(value))
+        throw malformed('restartProcess');
+    const { pid, argv } = value;
+    if (typeof pid !== 'number' || !Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
+        throw malformed('restartProcess');
+    }
+    return { pid, argv };
+}
+function sudoOperations(sys, helper) {
+    const call = async (request, timeoutMs) => {
+        const out = await sys.exec.run('sudo', sudoArgv(helper), {
+            input: JSON.stringify(request),
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+        const answer = parseAnswer(out.stdout);
+        if (answer === undefined)
+            fail(request, helper, out);
+        if (!answer.ok)
+            throw new Error(answer.error);
+        return answer.value;
+    };
+    return {
+        async readFile(path) {
+            const value = await call({ op: 'readFile', path }, FILE_TIMEOUT_MS);
+            if (value !== null && typeof value !== 'string')
+                throw malformed('readFile');
+            return value ?? undefined;
+        },
+        async statFile(path) {
+            return asFileStat(await call({ op: 'statFile', path }, FILE_TIMEOUT_MS));
+        },
+        async writeFile(path, content, mode) {
+            const base64 = Buffer.from(content).toString('base64');
+            await call({ op: 'writeFile', path, base64, mode }, FILE_TIMEOUT_MS);
+        },
+        async removeFile(path) {
+            await call({ op: 'removeFile', path }, FILE_TIMEOUT_MS);
+        },
+        async run(command, args, options = {}) {
+            const request = {
+                op: 'run',
+                command,
+                args: [...args],
+                ...(options.input === undefined ? {} : { input: options.input }),
+                ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+            };
+            const bound = options.timeoutMs === undefined ? undefined : options.timeoutMs + HELPER_MARGIN_MS;
+            return asExecResult(await call(request, bound));
+        },
+        async restartProcess(pid, options) {
+            const request = {
+                op: 'restartProcess',
+                pid,
+                stopTimeoutMs: options.stopTimeoutMs,
+                ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+            };
+            const bound = options.stopTimeoutMs + (options.settleMs ?? 0) + KILL_AND_SETTLE_MARGIN_MS + HELPER_MARGIN_MS;
+            return asRestarted(await call(request, bound));
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/system/privileged.ts
+
+
+function privileged(sys, how, helper) {
+    return how === 'root'
+        ? { via: 'root', ...rootOperations }
+        : { via: 'sudo', ...sudoOperations(sys, helper) };
+}
+/** Root as the detected privilege allows it: in-process as root, through passwordless sudo, or not at all. */
+function privilegedFor(sys, privilege, helper) {
+    if (privilege.root)
+        return privileged(sys, 'root', helper);
+    return privilege.passwordlessSudo ? privileged(sys, 'sudo', helper) : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/system/real.ts
+/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
+
+
+
+
+const files = {
+    async read(path) {
+        try {
+            return await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch {
+            return undefined;
+        }
+    },
+    async exists(path) {
+        return (await files.kind(path)) !== undefined;
+    },
+    async list(dir) {
+        try {
+            return await (0,promises_.readdir)(dir);
+        }
+        catch {
+            return [];
+        }
+    },
+    async kind(path) {
+        try {
+            const s = await (0,promises_.stat)(path);
+            if (s.isFile())
+                return 'file';
+            if (s.isDirectory())
+                return 'directory';
+            if (s.isSocket())
+                return 'socket';
+            return 'other';
+        }
+        catch {
+            return undefined;
+        }
+    },
+};
+function host() {
+    const uid = process.getuid?.() ?? -1;
+    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
+    let home = process.env['HOME'] ?? '';
+    try {
+        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
+        const info = (0,external_node_os_.userInfo)();
+        user = info.username;
+        home = info.homedir;
+    }
+    catch {
+        // No passwd entry for this uid (some containers): keep the environment's answer.
+    }
+    return { platform: process.platform, arch: process.arch, uid, user, home };
+}
+function realSystem() {
+    return { exec: { run: runCommand }, files, env: process.env, host: host() };
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/config/nix-conf.ts
+/**
+ * Our one marked block in a nix.conf: rendering settings, putting the block at the end of a file's text
+ * (the user's text before it unchanged byte for byte), taking it out again, and reading settings back.
+ */
+
+
+const BLOCK_BEGIN = '# BEGIN nix-cache-action: managed by the GitHub Action, removed or restored by its post step';
+const BLOCK_END = '# END nix-cache-action';
+// A marker line is recognised by its start (the text after the colon is for people), with any line ending.
+const BEGIN_LINE = /^# BEGIN nix-cache-action(?::.*)?\s*$/u;
+const END_LINE = /^# END nix-cache-action\s*$/u;
+// What Nix accepts as a setting name (see conf-syntax.ts).
+const nix_conf_KEY = /^[\w.-]+$/u;
+/** `key = value` lines, one per setting. Throws on anything that could break out of its line. */
+function renderSettings(settings) {
+    let out = '';
+    for (const [key, value] of settings) {
+        if (!nix_conf_KEY.test(key)) {
+            const bad = findUnsafeChar(key);
+            const why = bad === undefined ? 'is not a valid name' : `contains ${bad.what}`;
+            throw new Error(`nix.conf setting name ${bad === undefined ? `'${key}' ` : ''}${why}`);
+        }
+        const bad = findUnsafeChar(value, { allowSpace: true });
+        if (bad !== undefined) {
+            throw new Error(`nix.conf setting '${key}': the value contains ${bad.what} at position ${bad.position}`);
+        }
+        out += value === '' ? `${key} =\n` : `${key} = ${value}\n`;
+    }
+    return out;
+}
+/** The block of ours holding `settings`, marker lines included, ending with a newline. */
+function renderBlock(settings) {
+    return `${BLOCK_BEGIN}\n${renderSettings(settings)}${BLOCK_END}\n`;
+}
+/** Lines with their terminators, so that joining them gives the text back exactly. */
+function splitLines(text) {
+    return text.match(/[^\n]*\n|[^\n]+$/gu) ?? [];
+}
+function findBlocks(lines) {
+    const spans = [];
+    let open;
+    lines.forEach((line, i) => {
+        if (BEGIN_LINE.test(line)) {
+            if (open !== undefined) {
+                throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line before another BEGIN on line ${i + 1}: the file looks half-written; remove the block by hand`);
+            }
+            open = i;
+        }
+        else if (END_LINE.test(line)) {
+            if (open === undefined) {
+                throw new Error(`line ${i + 1} ends a nix-cache-action block that never began: the file looks half-written; remove the line by hand`);
+            }
+            spans.push({ begin: open, end: i });
+            open = undefined;
+        }
+    });
+    if (open !== undefined) {
+        throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line: the file looks half-written; remove the block by hand`);
+    }
+    return spans;
+}
+/** Whether the text holds a (complete) block of ours. Throws on a half-written one. */
+function nix_conf_hasBlock(text) {
+    return text !== undefined && findBlocks(splitLines(text)).length > 0;
+}
+/**
+ * The text with every block of ours removed: whole lines, terminators included; everything else kept
+ * byte for byte. A file that held only our block gives ''. The newline `withBlock` may have added after
+ * text without one stays (the post step restores files from their backups, byte for byte).
+ */
+function nix_conf_withoutBlock(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    if (spans.length === 0)
+        return text;
+    return lines.filter((_, i) => !spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/** The lines of our block(s) in the text, marker lines included ('' when there is none). */
+function nix_conf_blockOf(text) {
+    const lines = splitLines(text);
+    const spans = findBlocks(lines);
+    return lines.filter((_, i) => spans.some((s) => i >= s.begin && i <= s.end)).join('');
+}
+/**
+ * The text (undefined: no file yet) with any block of ours removed and a new one holding `settings`
+ * appended at the end: for plain settings the last line wins, and `extra-*` settings add to what came
+ * before. A newline is added first only when the text does not end with one.
+ */
+function nix_conf_withBlock(text, settings) {
+    const block = renderBlock(settings);
+    const base = text === undefined ? '' : nix_conf_withoutBlock(text);
+    if (base === '')
+        return block;
+    return base.endsWith('\n') ? `${base}${block}` : `${base}\n${block}`;
+}
+/**
+ * `key = value` settings of one file's text, the last value per key as written (`extra-x` is its own
+ * key), ignoring comments and `include`/`!include` lines.
+ */
+function nix_conf_readSettings(text) {
+    const map = new Map();
+    for (const line of parseConf(text)) {
+        if (line.kind === 'setting')
+            map.set(line.name, line.value);
+    }
+    return Object.fromEntries(map);
+}
+
+;// CONCATENATED MODULE: ./src/config/plan-types.ts
+
+
+
+/** The netrc login written with a `token` (servers that take a token as the Basic password ignore it). */
+const plan_types_DEFAULT_NETRC_LOGIN = 'token';
+function plan_types_makeReader(current, seen, strict) {
+    const raw = (path) => {
+        seen.add(path);
+        if (!Object.hasOwn(current, path)) {
+            if (strict)
+                throw new Error(`Planning needs ${path}: read it first (filesToRead names it).`);
+            return undefined;
+        }
+        return current[path];
+    };
+    const conf = (path) => {
+        const text = raw(path);
+        try {
+            return text === undefined ? undefined : withoutBlock(text);
+        }
+        catch (error) {
+            throw new Error(`${path}: ${errorMessage(error)}`, { cause: error });
+        }
+    };
+    return { raw, conf };
+}
+/** Of our tuning settings, those a user may have chosen for themselves (the negative-cache guard is not one). */
+const plan_types_USER_TUNABLE = (/* unused pure expression or super */ null && (['fallback', 'connect-timeout']));
+/** Our settings, always in the same order. */
+function plan_types_settingsFor(w) {
+    const out = [];
+    if (w.substituters !== undefined && w.substituters.length > 0)
+        out.push(['extra-substituters', w.substituters.join(' ')]);
+    if (w.keys !== undefined && w.keys.length > 0)
+        out.push(['extra-trusted-public-keys', w.keys.join(' ')]);
+    if (w.netrc !== undefined)
+        out.push(['netrc-file', w.netrc]);
+    if (w.trust !== undefined)
+        out.push(['extra-trusted-users', w.trust]);
+    if (w.acceptFlakeConfig === true)
+        out.push(['accept-flake-config', 'true']);
+    if (w.postBuildHook !== undefined && w.userSet?.has('post-build-hook') !== true)
+        out.push(['post-build-hook', w.postBuildHook]);
+    if (w.tuning === true) {
+        out.push(['narinfo-cache-negative-ttl', '0']);
+        if (w.userSet?.has('fallback') !== true)
+            out.push(['fallback', 'true']);
+        if (w.userSet?.has('connect-timeout') !== true)
+            out.push(['connect-timeout', '5']);
+    }
+    return out;
+}
+/** The new text of a nix.conf with our block holding `settings` (none: our old block removed); undefined when unchanged. */
+function plan_types_newConfText(read, path, settings) {
+    const text = read.raw(path);
+    const next = settings.length > 0
+        ? withBlock(text, settings)
+        : text !== undefined && hasBlock(text)
+            ? withoutBlock(text)
+            : text;
+    return next === text ? undefined : next;
+}
+/** Adds a netrc write: `entry` merged into the text of `source` (the netrc in use before), unless unchanged. */
+function plan_types_addNetrcWrite(ctx, path, source, role, owner) {
+    if (ctx.entry === undefined)
+        return;
+    const before = source === undefined || source === '' ? undefined : ctx.read.raw(source);
+    let content;
+    try {
+        content = mergeNetrc(before, ctx.entry);
+    }
+    catch (error) {
+        throw new Error(`${source ?? path}: ${errorMessage(error)}; fix or remove that file, which Nix reads as netrc`, { cause: error });
+    }
+    if (content !== ctx.read.raw(path))
+        ctx.netrcWrites.push({ path, content, mode: 0o600, owner, secret: true, role });
+}
+const plan_types_dirOf = (path) => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
+
+;// CONCATENATED MODULE: ./src/config/chain.ts
+/**
+ * The settings lines Nix applies, in order, across a chain of nix.conf files with their includes
+ * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
+ * value of a setting wins and whether a line of ours is overridden by a later one.
+ */
+
+
+
+/**
+ * Every settings line of `roots` (each file followed in place by what it includes), with
+ * `appended.get(path)` added at the end of that file. Include cycles and over-deep chains are cut
+ * where Nix would stop.
+ */
+function chain_expandChain(roots, read, appended = new Map()) {
+    const out = [];
+    const visit = (file, stack) => {
+        const text = read(file);
+        if (text !== undefined) {
+            for (const line of parseConf(text)) {
+                if (line.kind === 'setting') {
+                    out.push({ name: line.name, value: line.value, file, ours: false });
+                    continue;
+                }
+                const path = resolveInclude(file, line.path);
+                if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
+                    continue;
+                visit(path, [...stack, path]);
+            }
+        }
+        for (const [name, value] of appended.get(file) ?? [])
+            out.push({ name, value, file, ours: true });
+    };
+    for (const root of roots)
+        visit(root, [root]);
+    return out;
+}
+/** The value a plain (not `extra-`) setting ends up with, or undefined when no line sets it. */
+function chain_lastValue(lines, name) {
+    let value;
+    for (const line of lines)
+        if (line.name === name)
+            value = line.value;
+    return value;
+}
+/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
+function chain_listValue(lines, name) {
+    let list = [];
+    for (const line of lines) {
+        const words = line.value.split(/\s+/u).filter((w) => w !== '');
+        if (line.name === name)
+            list = words;
+        else if (line.name === `extra-${name}`)
+            list.push(...words);
+    }
+    return list;
+}
+/**
+ * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
+ * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
+ */
+function chain_overriddenBy(lines, name) {
+    const mine = lines.findLastIndex((l) => l.ours && l.name === name);
+    if (mine === -1)
+        return undefined;
+    const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
+    return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
+}
+/** Which of our tunable settings the chain (without our block) already sets. */
+function chain_setByUser(lines) {
+    return new Set([...USER_TUNABLE, 'post-build-hook'].filter((name) => chain_lastValue(lines, name) !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
+/** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
+
+
+
+
+/** The hook's script (root's, executable) and an empty queue (root's, readable by the job's uploader). */
+function hookWrites(hook) {
+    return [
+        {
+            path: hook.script,
+            content: hookScript(hook.queue),
+            mode: 0o755,
+            owner: 'root',
+            secret: false,
+            role: 'post-build-hook',
+        },
+        { path: hook.queue, content: '', mode: 0o644, owner: 'root', secret: false, role: 'push-queue' },
+    ];
+}
+/** Where the daemon-read block goes, or why there is none. */
+function target(ctx) {
+    const { env, inputs } = ctx;
+    const globalFile = env.config.globalFile;
+    if (!env.privilege.canWriteRootFiles)
+        return { file: undefined, unreachable: 'no-root' };
+    if (inputs.globalConfManaged)
+        return { file: undefined, unreachable: 'managed' };
+    if (env.nix.implementation !== 'determinate' && !env.daemon.determinate) {
+        return { file: globalFile, unreachable: undefined };
+    }
+    // Determinate Nix replaces nix.conf; nix.custom.conf, which it includes, is the user's.
+    const custom = env.config.files.find((f) => f.includedFrom === globalFile && f.path === `${dirOf(globalFile)}/nix.custom.conf`);
+    if (custom !== undefined)
+        return { file: custom.path, unreachable: undefined };
+    ctx.notes.push(`Determinate Nix: ${globalFile} does not include nix.custom.conf, so the settings went into ${globalFile} itself, which Determinate Nix may replace when it upgrades.`);
+    return { file: globalFile, unreachable: undefined };
+}
+const NO_HOOK = { hookWrites: [], postBuildHook: undefined };
+function plan_daemon_planDaemon(ctx) {
+    const { env, inputs, read, entry } = ctx;
+    const globalFile = env.config.globalFile;
+    const before = expandChain([globalFile], read.conf);
+    const netrcBefore = lastValue(before, 'netrc-file') ?? ctx.defaultNetrc;
+    const host = entry?.machine ?? '';
+    const { file, unreachable } = target(ctx);
+    if (file === undefined) {
+        if (unreachable !== 'managed' || entry === undefined) {
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
+        }
+        // The daemon reads its netrc file on every download: extending that file needs no nix.conf change.
+        if (netrcBefore === '')
+            return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
+        addNetrcWrite(ctx, netrcBefore, netrcBefore, 'daemon-netrc', 'root');
+        ctx.notes.push(`The entry for ${host} was added to ${netrcBefore}, the netrc file the daemon reads.`);
+        return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined, ...NO_HOOK };
+    }
+    // On a second run our own block may be what trusts the user: keep the line then.
+    const ourTrust = readSettings(blockOf(read.raw(file) ?? ''))['extra-trusted-users'] ?? '';
+    const trustedByUs = ourTrust.split(/\s+/u).includes(inputs.user);
+    const alreadyTrusted = ctx.wantsTrust && env.trust.trusted && !trustedByUs;
+    if (alreadyTrusted)
+        ctx.notes.push(`${inputs.user} is already trusted by the daemon: trusted-users left as it is.`);
+    const wanted = {
+        substituters: ctx.substituters,
+        keys: ctx.keys,
+        netrc: entry === undefined ? undefined : inputs.rootNetrcPath,
+        trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
+        acceptFlakeConfig: inputs.acceptFlakeConfig,
+        tuning: ctx.substituters.length > 0,
+        postBuildHook: inputs.postBuildHook?.script,
+        userSet: setByUser(expandChain([globalFile], read.conf)),
+    };
+    let settings = settingsFor(wanted);
+    const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));
+    let netrc;
+    const netrcOverride = overriddenBy(after, 'netrc-file');
+    if (entry !== undefined && netrcOverride !== undefined) {
+        // As with Determinate Nix: nix.conf sets netrc-file after including nix.custom.conf.
+        settings = settingsFor({ ...wanted, netrc: undefined });
+        netrc = netrcOverride.value === '' ? undefined : netrcOverride.value;
+        ctx.notes.push(netrc === undefined
+            ? `${netrcOverride.file} sets an empty netrc-file after ${file}: the daemon reads no credentials.`
+            : `${netrcOverride.file} sets netrc-file after ${file}, so the daemon keeps reading ${netrc}: the entry for ${host} was added to it.`);
+        if (netrc !== undefined)
+            addNetrcWrite(ctx, netrc, netrc, 'daemon-netrc', 'root');
+    }
+    else if (entry !== undefined) {
+        // Our own root-only file, starting from the entries the daemon used before, so other hosts keep working.
+        netrc = inputs.rootNetrcPath;
+        addNetrcWrite(ctx, netrc, netrcBefore, 'root-netrc', 'root');
+    }
+    for (const [name] of settings) {
+        const by = overriddenBy(after, name);
+        if (by !== undefined)
+            ctx.notes.push(`${name} in ${file} is overridden by a later line in ${by.file}: the value there wins.`);
+    }
+    const content = newConfText(read, file, settings);
+    const write = content === undefined
+        ? undefined
+        : { path: file, content, mode: 0o644, owner: 'root', secret: false, role: 'daemon-conf' };
+    const hook = settings.some(([k]) => k === 'post-build-hook') ? inputs.postBuildHook : undefined;
+    if (inputs.postBuildHook !== undefined && hook === undefined) {
+        ctx.notes.push(`The daemon's configuration has a post-build-hook of its own: kept, so paths are pushed by the post step only.`);
+    }
+    return {
+        file,
+        unreachable,
+        settings,
+        netrc,
+        write,
+        hookWrites: hook === undefined ? [] : hookWrites(hook),
+        postBuildHook: hook,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/plan.ts
+
+
+
+
+
+/**
+ * The paths `planConfiguration` needs in `current`, given what has been read so far: the nix.conf
+ * files with their includes, then the netrc files they name. Read those not yet in `current` (as root
+ * when the action can write root files; undefined for a file that does not exist) and call again until
+ * nothing new comes back: three rounds at most in practice (files, includes, netrc files).
+ */
+function plan_filesToRead(inputs, current = {}) {
+    const seen = new Set();
+    decide(inputs, makeReader(current, seen, false));
+    return [...seen];
+}
+/** The plan. Throws when a file it needs is missing from `current`, or a block of ours is half-written. */
+function plan_planConfiguration(request) {
+    return decide(request, makeReader(request.current, new Set(), true));
+}
+/** The user configuration files Nix reads (top level, reading order): the last one has the last word. */
+function plan_userFiles(env, home) {
+    const files = env.config.files
+        .filter((f) => f.scope === 'user' && f.includedFrom === undefined)
+        .map((f) => f.path);
+    return files.length > 0 ? files : [`${home.replace(/\/+$/u, '')}/.config/nix/nix.conf`];
+}
+/** The netrc file the job user's Nix read before: from their configuration, or NIX_CONFIG when it names one. */
+function clientNetrcBefore(inputs, lines, defaultNetrc) {
+    const config = inputs.environment.config;
+    const fromEnv = config.settings['netrc-file'];
+    const ours = [inputs.rootNetrcPath, inputs.userNetrcPath];
+    if (config.fromEnvironment && fromEnv !== undefined && fromEnv !== '' && !ours.includes(fromEnv))
+        return fromEnv;
+    return lastValue(lines, 'netrc-file') ?? defaultNetrc;
+}
+const unique = (items) => [...new Set(items)];
+function context(inputs, read) {
+    const env = inputs.environment;
+    const urls = [...(inputs.cache === undefined ? [] : [inputs.cache]), ...inputs.extraSubstituters];
+    const host = inputs.cache?.host;
+    const entry = inputs.token !== undefined && host !== undefined
+        ? { machine: host, login: inputs.tokenLogin ?? DEFAULT_NETRC_LOGIN, password: inputs.token }
+        : undefined;
+    const jobRoot = env.privilege.root || inputs.user === 'root';
+    return {
+        inputs,
+        env,
+        read,
+        substituters: unique(urls.map((u) => u.url)),
+        keys: unique(inputs.publicKeys),
+        entry,
+        wantsTrust: inputs.trustedUser && !jobRoot,
+        jobRoot,
+        defaultNetrc: `${dirOf(env.config.globalFile)}/netrc`,
+        notes: [],
+        netrcWrites: [],
+    };
+}
+function decide(inputs, read) {
+    const ctx = context(inputs, read);
+    const { env, entry, substituters, keys, notes } = ctx;
+    if (inputs.token !== undefined && entry === undefined) {
+        const what = inputs.cache === undefined ? 'no cache was given' : `the cache is ${inputs.cache.scheme}://`;
+        notes.push(`The token is only used for an http(s) cache's netrc entry: ignored, as ${what}.`);
+    }
+    if (substituters.length === 0 &&
+        keys.length === 0 &&
+        !entry &&
+        !ctx.wantsTrust &&
+        !inputs.acceptFlakeConfig) {
+        return {
+            writes: [],
+            daemonConfigChanged: false,
+            daemonConfigFile: undefined,
+            userConfigFile: undefined,
+            postBuildHook: undefined,
+            notes,
+            warnings: [],
+            summary: [],
+        };
+    }
+    if (substituters.length > 0 && keys.length === 0) {
+        notes.push(`No public keys given: Nix takes paths from ${substituters.join(', ')} only when a key it already trusts signed them.`);
+    }
+    const daemon = planDaemon(ctx);
+    const globalFile = env.config.globalFile;
+    const users = plan_userFiles(env, inputs.home);
+    const userFile = users[users.length - 1] ?? `${inputs.home}/.config/nix/nix.conf`;
+    // The job user's netrc: their own copy unless they are root and their Nix already reads the daemon's.
+    let userNetrc;
+    if (entry !== undefined && (!ctx.jobRoot || daemon.netrc === undefined)) {
+        userNetrc = inputs.userNetrcPath;
+        const before = expandChain([globalFile, ...users], read.conf);
+        addNetrcWrite(ctx, userNetrc, clientNetrcBefore(inputs, before, ctx.defaultNetrc), 'user-netrc', 'user');
+    }
+    else if (entry !== undefined && daemon.netrc !== undefined) {
+        const blocks = new Map(daemon.file === undefined ? [] : [[daemon.file, daemon.settings]]);
+        const client = expandChain([globalFile, ...users], read.conf, blocks);
+        if ((lastValue(client, 'netrc-file') ?? ctx.defaultNetrc) !== daemon.netrc)
+            userNetrc = daemon.netrc;
+    }
+    const clientAll = daemon.file === undefined;
+    const userSettings = settingsFor({
+        ...(clientAll
+            ? {
+                substituters,
+                keys,
+                acceptFlakeConfig: inputs.acceptFlakeConfig,
+                tuning: substituters.length > 0,
+                userSet: setByUser(expandChain([globalFile, ...users], read.conf)),
+            }
+            : {}),
+        netrc: userNetrc,
+    });
+    const userContent = newConfText(read, userFile, userSettings);
+    const userWrite = userContent === undefined
+        ? undefined
+        : {
+            path: userFile,
+            content: userContent,
+            mode: 0o644,
+            owner: 'user',
+            secret: false,
+            role: 'user-conf',
+        };
+    if (userSettings.length > 0 && env.config.fromEnvironment) {
+        notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
+    }
+    const warnings = [];
+    if (daemon.unreachable !== undefined) {
+        const daemonLines = expandChain([globalFile], read.conf);
+        const clientOnly = clientOnlyNotes({
+            environment: env,
+            user: inputs.user,
+            reason: daemon.unreachable,
+            userFile,
+            substituters,
+            keys,
+            tokenHost: entry?.machine,
+            daemonHasToken: daemon.netrc !== undefined,
+            wantsTrust: ctx.wantsTrust,
+            daemonAllows: {
+                substituters: ['substituters', 'trusted-substituters'].flatMap((n) => listValue(daemonLines, n)),
+                keys: listValue(daemonLines, 'trusted-public-keys'),
+            },
+        });
+        (clientOnly.missing ? warnings : notes).push(...clientOnly.notes);
+    }
+    const daemonConfigChanged = daemon.write !== undefined;
+    const summary = summaryRows({
+        ...ctx,
+        daemonFile: daemon.file,
+        unreachable: daemon.unreachable,
+        daemonNetrc: daemon.netrc,
+        trustAdded: daemon.settings.some(([k]) => k === 'extra-trusted-users'),
+        userFile: userSettings.length > 0 ? userFile : undefined,
+        userNetrc,
+        daemonConfigChanged,
+    });
+    const confWrites = [daemon.write, userWrite].filter((w) => w !== undefined);
+    return {
+        writes: [...ctx.netrcWrites, ...daemon.hookWrites, ...confWrites],
+        daemonConfigChanged,
+        daemonConfigFile: daemon.file,
+        postBuildHook: daemon.postBuildHook,
+        userConfigFile: userSettings.length > 0 ? userFile : undefined,
+        notes,
+        warnings,
+        summary,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/apply.ts
+
+
+
+
+/** Reads what `filesToRead` names until it names nothing new (as root where the action can). */
+async function readNeeded(files, inputs, owner) {
+    const current = {};
+    for (let round = 0; round < 8; round++) {
+        const wanted = filesToRead(inputs, current).filter((p) => !Object.hasOwn(current, p));
+        if (wanted.length === 0)
+            return current;
+        const texts = await Promise.all(wanted.map((p) => files.read(owner, p).catch(unlessUnreadable)));
+        wanted.forEach((p, i) => (current[p] = texts[i]));
+    }
+    throw new ActionError('Nix configuration files include each other too deeply to plan the configuration.');
+}
+/**
+ * A file the job's user may not read (a root-only netrc, without root access) is one their Nix could not
+ * read either: absent, as far as planning goes. Any other failure stops the action.
+ */
+function unlessUnreadable(error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (code === 'EACCES' || code === 'EPERM')
+        return undefined;
+    throw error;
+}
+/** Copies a file's previous bytes (0600, same owner) into `dir`; records absence when it did not exist. */
+async function backupOf(files, write, dir, index) {
+    const [text, stat] = await Promise.all([
+        files.read(write.owner, write.path),
+        files.stat(write.owner, write.path),
+    ]);
+    const copy = text === undefined ? undefined : `${dir}/${index}-${write.path.replace(/^.*\//, '')}`;
+    if (copy !== undefined && text !== undefined)
+        await files.write(write.owner, copy, text, 0o600);
+    return { path: write.path, copy, mode: stat?.mode, owner: write.owner };
+}
+function credentialOf(write, mode, machine) {
+    // A netrc that was there before keeps its other entries and its mode: only ours is taken out again.
+    return mode !== undefined && write.role === 'daemon-netrc'
+        ? { path: write.path, owner: write.owner, kind: 'entry', mode, ...(machine ? { machine } : {}) }
+        : { path: write.path, owner: write.owner, kind: 'file' };
+}
+async function apply_configureNix(deps, inputs, restore) {
+    const env = inputs.environment;
+    const readAs = deps.root ? 'root' : 'user';
+    const current = await readNeeded(deps.files, inputs, readAs);
+    const plan = planConfiguration({ ...inputs, current });
+    const backups = [];
+    const credentials = [];
+    for (const [index, write] of plan.writes.entries()) {
+        if (write.secret) {
+            const before = await deps.files.stat(write.owner, write.path);
+            credentials.push(credentialOf(write, before?.mode, inputs.cache?.host));
+            // A netrc the daemon already used (ours added to it) goes back byte for byte, comments and all.
+            if (write.role !== 'daemon-netrc' || before === undefined)
+                continue;
+        }
+        backups.push(await backupOf(deps.files, write, deps.backupDir[write.owner], index));
+    }
+    const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
+    const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
+    deps.record(state);
+    await writeAll(deps.files, plan.writes, state);
+    if (root === undefined)
+        return { plan, state, daemon: env.daemon };
+    try {
+        const daemon = await restartDaemon({ sys: deps.sys, root }, env.daemon, env.store.socket);
+        return { plan, state, daemon };
+    }
+    catch (error) {
+        throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
+    }
+}
+/** Writes the plan's files in order; when one fails, puts back those written before it and says so. */
+async function writeAll(files, writes, state) {
+    const written = new Set();
+    for (const write of writes) {
+        try {
+            await files.write(write.owner, write.path, write.content, write.mode);
+        }
+        catch (error) {
+            const undone = await restoreBackups(files, state.backups.filter((b) => written.has(b.path)), state.credentials.filter((c) => written.has(c.path))).then(() => 'The files written before it were put back; nothing was changed.', (e) => `Putting back the files written before it failed too: ${errorMessage(e)}.`);
+            throw new ActionError(`Writing ${write.path} failed: ${errorMessage(error)}\n${undone}`);
+        }
+        written.add(write.path);
+    }
+}
+/** Puts every file back, restarts the daemon with the old configuration, and says what happened. */
+async function rollBack(deps, root, state, daemon, socket, cause) {
+    const reason = errorMessage(cause);
+    const problems = [];
+    await restoreBackups(deps.files, state.backups, state.credentials).catch((e) => {
+        problems.push(`restoring the files failed too: ${errorMessage(e)}`);
+    });
+    // The failed restart may have left the daemon down (its error carries the daemon as it is now).
+    const now = typeof cause === 'object' && cause !== null && 'daemon' in cause ? cause.daemon : daemon;
+    await restartDaemon({ sys: deps.sys, root }, now, socket).catch((e) => {
+        problems.push(`restarting the daemon with the old configuration failed too: ${errorMessage(e)}`);
+    });
+    const outcome = problems.length === 0
+        ? 'The configuration was rolled back and the daemon restarted with it; nothing was changed.'
+        : `Rolling back was incomplete: ${problems.join('; ')}.`;
+    return new ActionError(`The nix-daemon did not come back after the restart: ${reason}\n${outcome}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/** The job summary: one table per stage, written through `@actions/core`'s summary buffer. */
+
+async function writeSummaryTable(title, rows) {
+    await lib_core.summary
+        .addHeading(title, 3)
+        .addTable([
+        [
+            { data: 'What', header: true },
+            { data: 'Found', header: true },
+        ],
+        ...rows.map(([label, value]) => [label, value]),
+    ])
+        .write();
+}
+/** Logs rows as aligned `label: value` lines. */
+function summary_logRows(rows) {
+    const width = Math.max(...rows.map(([label]) => label.length));
+    for (const [label, value] of rows)
+        lib_core.info(`${label.padEnd(width)}  ${value}`);
+}
+
+;// CONCATENATED MODULE: ./src/steps/configure.ts
+/** The configuration stage of main: from inputs and the detected environment to a configured Nix. */
+
+
+
+
+
+
+
+
+const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
+/** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
+const rootHelper = () => ({
+    node: process.execPath,
+    // Built from the bundle's own folder: `new URL(…, import.meta.url)` would make the bundler copy an asset.
+    script: (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'root', 'index.js'),
+});
+/** The plan's inputs, or undefined when the inputs ask for nothing to configure. */
+function planInputs(sys, inputs, env, managed) {
+    const hosted = env.runner.kind === 'github-hosted';
+    // The planner leaves out what is already so (root, a user the daemon trusts already).
+    const trustedUser = resolve(inputs.trustedUser, hosted);
+    const wanted = inputs.cache !== undefined ||
+        inputs.extraSubstituters.length > 0 ||
+        inputs.publicKeys.length > 0 ||
+        inputs.token !== undefined ||
+        trustedUser ||
+        inputs.acceptFlakeConfig;
+    if (!wanted)
+        return undefined;
+    const home = sys.host.home;
+    return {
+        ...(inputs.cache ? { cache: inputs.cache } : {}),
+        extraSubstituters: inputs.extraSubstituters,
+        publicKeys: inputs.publicKeys,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        trustedUser,
+        acceptFlakeConfig: inputs.acceptFlakeConfig,
+        environment: env,
+        user: env.privilege.user,
+        home,
+        globalConfManaged: managed,
+        rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
+        userNetrcPath: `${actionTemp(sys)}/netrc`,
+        ...(inputs.push.enabled && inputs.push.duringBuild && inputs.cache !== undefined
+            ? {
+                postBuildHook: {
+                    script: hookScriptPath(dirOf(env.config.globalFile)),
+                    queue: HOOK_QUEUE,
+                },
+            }
+            : {}),
+    };
+}
+/** Runs the configuration; `record` persists the undo record before any file is written. */
+async function configureStage(sys, access, inputs, env, record) {
+    const { root, files } = access;
+    const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
+    const target = stat?.symlinkTarget;
+    const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);
+    const plan = planInputs(sys, inputs, env, managed);
+    if (plan === undefined) {
+        core.info('No cache, key, token or trust setting given: the Nix configuration is left as it is.');
+        return undefined;
+    }
+    const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
+    // Copies of what is replaced, 0600, beside our other files: root's in the configuration directory,
+    // the user's in RUNNER_TEMP (emptied by the runner after the job).
+    const backupDir = {
+        root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
+        user: `${actionTemp(sys)}/backup`,
+    };
+    const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
+    logRows(configured.plan.summary);
+    for (const w of configured.plan.writes) {
+        core.info(`wrote ${w.path} (${w.role}, ${w.owner === 'root' ? 'root' : env.privilege.user}, ${w.mode.toString(8)})`);
+    }
+    for (const note of configured.plan.notes)
+        core.info(note);
+    // One annotation: what the daemon goes without, why, and how to fix it.
+    if (configured.plan.warnings.length > 0)
+        core.warning(configured.plan.warnings.join('\n'));
+    const s = configured.state;
+    core.info(`Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
+        `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`);
+    return configured;
+}
+
+;// CONCATENATED MODULE: ./src/nix/detect/nix-cli.ts
+/**
+ * Nix 2.8 refuses `nix store …`/`nix show-config` without the `nix-command` feature; newer versions
+ * accept the flag whether the feature is already on or not, so it is always passed.
+ */
+const NIX_COMMAND_FLAGS = ['--extra-experimental-features', 'nix-command'];
+/** A Nix command should answer in seconds; a stuck daemon must not stall the job. */
+const NIX_TIMEOUT_MS = 30_000;
+function nixArgs(...args) {
+    return [...NIX_COMMAND_FLAGS, ...args];
+}
+/**
+ * This `nix` does not know the subcommand or flag ("error: 'info' is not a recognised command",
+ * "error: unrecognised flag '--json'"), as opposed to a command that ran and failed.
+ */
+function isUnrecognised(result) {
+    return (result.code !== 0 &&
+        /not a recognised command|unrecognised flag|unrecognized (?:flag|option)/i.test(result.stderr));
+}
+/**
+ * Runs the candidate argument lists in order and returns the first that this `nix` understands (whether
+ * it then succeeded or not), or the last attempt when none does.
+ */
+async function firstRecognised(sys, candidates) {
+    let last;
+    for (const args of candidates) {
+        const result = await sys.exec.run('nix', nixArgs(...args), { timeoutMs: NIX_TIMEOUT_MS });
+        last = { args, result };
+        if (!isUnrecognised(result))
+            return last;
+    }
+    if (!last)
+        throw new Error('firstRecognised: no candidate commands');
+    return last;
+}
+
+;// CONCATENATED MODULE: ./src/push/snapshot.ts
+/**
+ * Discovery by store listing: main saves the names in the store directory, post lists it again and
+ * keeps what is new. One `readdir` (no stat, no Nix call) stays cheap at tens of thousands of entries;
+ * whether a new name is a valid store path is asked of Nix afterwards, for the few new ones only.
+ */
+
+
+/**
+ * `<hash>-<name>`: 32 characters of Nix's base-32 alphabet (`0123456789abcdfghijklmnpqrsvwxyz`, no
+ * e, o, t, u), a dash, then a name of the characters Nix allows in store path names (at most 211).
+ */
+const STORE_NAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+const MAX_NAME_LENGTH = 32 + 1 + 211;
+/** Names in the store directory that are Nix's working files, not store paths. */
+const WORKING_FILE_SUFFIXES = ['.lock', '.drv.chroot', '.check'];
+/** Whether `path`'s last component has the shape of a store path name (the directory is not checked). */
+function isStorePathShaped(path) {
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    return slash > 0 && name.length <= MAX_NAME_LENGTH && STORE_NAME.test(name);
+}
+/**
+ * Whether a name in the store directory can be a store path: `<32 base-32 chars>-<name>`, and not one of
+ * Nix's working files (`.links`, `.tmp-*`, `*.lock`, `*.drv.chroot`, `*.check`).
+ */
+function storeEntryName(name) {
+    if (name === '.links' || name.startsWith('.tmp-'))
+        return false;
+    if (name.length > MAX_NAME_LENGTH || !STORE_NAME.test(name))
+        return false;
+    return !WORKING_FILE_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+/** The store path names in `storeDir` (one `readdir`, no stat). Rejects when the directory cannot be read. */
+async function listStore(storeDir) {
+    const names = await (0,promises_.readdir)(storeDir);
+    return names.filter(storeEntryName);
+}
+/** Saves `names` one per line, mode 0644, creating the parent directory; replaces `file` atomically. */
+async function writeSnapshot(file, names) {
+    await mkdir(dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, names.length === 0 ? '' : `${names.join('\n')}\n`, { mode: 0o644 });
+    await chmod(temp, 0o644); // the mode given to writeFile is narrowed by the umask
+    await rename(temp, file);
+}
+/** The names `writeSnapshot` saved, or undefined when the file does not exist. */
+async function readSnapshot(file) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error?.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+    const names = new Set();
+    for (const line of text.split('\n'))
+        if (line !== '')
+            names.add(line);
+    return names;
+}
+/**
+ * Names in `after` that `before` does not have and that can be store paths (`storeEntryName`), as full
+ * store paths under `storeDir`, sorted. `after` may be a raw listing: only the new names are checked.
+ */
+function newEntries(before, after, storeDir) {
+    const dir = storeDir.endsWith('/') ? storeDir.slice(0, -1) : storeDir;
+    const added = new Set();
+    for (const name of after)
+        if (!before.has(name) && storeEntryName(name))
+            added.add(`${dir}/${name}`);
+    return [...added].sort(byCodeUnits);
+}
+/**
+ * Post's half of discovery: the store paths added since the snapshot in `snapshotFile` (as `newEntries`),
+ * or undefined when there is no snapshot. The snapshot is read while the directory is listed.
+ * `listDir` is where the store directory is on disk, when that is not `storeDir` (a chroot store).
+ */
+async function newSinceSnapshot(snapshotFile, storeDir, listDir = storeDir) {
+    const [before, after] = await Promise.all([readSnapshot(snapshotFile), readdir(listDir)]);
+    return before === undefined ? undefined : newEntries(before, after, storeDir);
+}
+function byCodeUnits(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/push/path-info.ts
+/**
+ * Which store paths are valid, and what they are (hash, size, references): `nix path-info --json`
+ * through the Exec seam, as the job's user (through the daemon), in argv chunks well under ARG_MAX.
+ *
+ * What Nix 2.8 does (measured): an invalid path prints `{"path": …, "valid": false}` and exits 0, but with
+ * `-r` one invalid path fails the whole command (`error: path '…' is not valid`). A `.drv` path stands for
+ * its outputs unless `--derivation` is given, and `--derivation` fails on an invalid `.drv` (`is not a
+ * valid store path`) and turns an output path into its deriver: so `.drv` paths are asked separately,
+ * with `--derivation`. When a command fails, `nix-store --check-validity --print-invalid` (no
+ * substituter lookups) sets the invalid paths apart and the rest is asked again.
+ */
+
+
+
+/** Bytes of paths per command: Linux allows 2 MiB of argv + environment (macOS 1 MiB), 128 KiB per arg. */
+const ARGV_CHUNK_BYTES = 200_000;
+const CONCURRENCY = 4;
+const DEFAULT_TIMEOUT_MS = 120_000;
+/** Splits `items` into runs whose total length (one separator byte each) stays within `maxBytes`. */
+function chunkByBytes(items, maxBytes = ARGV_CHUNK_BYTES) {
+    const chunks = [];
+    let current = [];
+    let size = 0;
+    for (const item of items) {
+        const bytes = Buffer.byteLength(item) + 1;
+        if (current.length > 0 && size + bytes > maxBytes) {
+            chunks.push(current);
+            current = [];
+            size = 0;
+        }
+        current.push(item);
+        size += bytes;
+    }
+    if (current.length > 0)
+        chunks.push(current);
+    return chunks;
+}
+/** `nix path-info --json` for `paths`: valid ones described, invalid ones set apart. Rejects when nix fails. */
+async function queryPathInfo(exec, paths, options) {
+    const invalid = new Set();
+    const outputs = [];
+    const derivations = [];
+    for (const path of new Set(paths)) {
+        if (!isStorePathShaped(path))
+            invalid.add(path);
+        else if (path.endsWith('.drv'))
+            derivations.push(path);
+        else
+            outputs.push(path);
+    }
+    const tasks = [
+        ...chunkByBytes(outputs).map((chunk) => ({ chunk, derivation: false })),
+        ...chunkByBytes(derivations).map((chunk) => ({ chunk, derivation: true })),
+    ];
+    const valid = new Map();
+    await eachLimited(tasks, CONCURRENCY, async ({ chunk, derivation }) => {
+        const result = await queryChunk(exec, chunk, derivation, options);
+        for (const info of result.valid)
+            valid.set(info.path, info);
+        for (const path of result.invalid)
+            invalid.add(path);
+    });
+    return {
+        valid: [...valid.values()].sort((a, b) => compare(a.path, b.path)),
+        invalid: [...invalid].filter((path) => !valid.has(path)).sort(compare),
+    };
+}
+async function queryChunk(exec, paths, derivation, options) {
+    const args = nixArgs('path-info', '--json', ...(options.closure ? ['-r'] : []));
+    if (derivation)
+        args.push('--derivation');
+    const first = await exec.run('nix', [...args, ...paths], execOptions(options));
+    if (first.code === 0)
+        return parsed(first, paths);
+    // One invalid path fails a closure query (and any `--derivation` query): set the invalid ones apart.
+    const check = await exec.run('nix-store', ['--check-validity', '--print-invalid', ...paths], execOptions(options));
+    const asked = new Set(paths);
+    const invalid = new Set(check.code === 0 ? check.stdout.split('\n').filter((l) => asked.has(l)) : []);
+    if (invalid.size === 0)
+        throw commandFailed('nix path-info', first);
+    const rest = paths.filter((path) => !invalid.has(path));
+    if (rest.length === 0)
+        return { valid: [], invalid: [...invalid] };
+    const second = await exec.run('nix', [...args, ...rest], execOptions(options));
+    if (second.code !== 0)
+        throw commandFailed('nix path-info', second);
+    const result = parsed(second, rest);
+    return { valid: result.valid, invalid: [...result.invalid, ...invalid] };
+}
+/** The parsed output; an asked-for path it does not mention counts as invalid. */
+function parsed(result, asked) {
+    let out;
+    try {
+        out = parsePathInfoJson(result.stdout);
+    }
+    catch (error) {
+        throw new Error(`nix path-info printed JSON this action cannot read: ${(0,errors/* errorMessage */.g)(error)}`, {
+            cause: error,
+        });
+    }
+    const seen = new Set([...out.valid.map((i) => i.path), ...out.invalid]);
+    const missing = asked.filter((path) => !seen.has(path));
+    return missing.length === 0 ? out : { valid: out.valid, invalid: [...out.invalid, ...missing] };
+}
+/**
+ * Reads `nix path-info --json` of any Nix version: a list of objects with `path` (invalid ones
+ * `"valid": false`; up to 2.18), an object keyed by full path with `null` for invalid ones (2.19 on,
+ * and 2.33's default format 1), or format 2 (2.33 on: `{version, storeDir, info}` keyed by base name,
+ * references as base names).
+ */
+function parsePathInfoJson(text) {
+    const json = JSON.parse(text);
+    const valid = [];
+    const invalid = [];
+    const take = (path, value, storeDir) => {
+        if (value === null || (path_info_isRecord(value) && value.valid === false))
+            invalid.push(path);
+        else if (path_info_isRecord(value))
+            valid.push(toPathInfo(path, value, storeDir));
+        else
+            throw new Error(`the entry for ${path} is not an object`);
+    };
+    if (Array.isArray(json)) {
+        for (const item of json) {
+            if (!path_info_isRecord(item) || typeof item.path !== 'string')
+                throw new Error('a list entry has no path');
+            take(item.path, item, undefined);
+        }
+    }
+    else if (path_info_isRecord(json) && path_info_isRecord(json.info) && typeof json.storeDir === 'string') {
+        const storeDir = json.storeDir;
+        for (const [name, value] of Object.entries(json.info))
+            take(inStore(storeDir, name), value, storeDir);
+    }
+    else if (path_info_isRecord(json)) {
+        const storeDir = typeof json.storeDir === 'string' ? json.storeDir : undefined;
+        for (const [key, value] of Object.entries(json))
+            if (key.startsWith('/'))
+                take(key, value, storeDir);
+    }
+    else {
+        throw new Error('neither a list nor an object');
+    }
+    return { valid, invalid };
+}
+function toPathInfo(path, raw, storeDir) {
+    const { narHash, narSize, references, deriver } = raw;
+    if (typeof narHash !== 'string')
+        throw new Error(`${path} has no narHash`);
+    if (typeof narSize !== 'number' || !Number.isFinite(narSize))
+        throw new Error(`${path} has no narSize`);
+    if (!Array.isArray(references) || !references.every((r) => typeof r === 'string'))
+        throw new Error(`${path} has no list of references`);
+    const full = (p) => (storeDir === undefined ? p : inStore(storeDir, p));
+    return {
+        path,
+        narHash,
+        narSize,
+        references: references.map(full),
+        ...(typeof deriver === 'string' ? { deriver: full(deriver) } : {}),
+    };
+}
+/** A base name (format 2) made a full path; full paths stay as they are. */
+function inStore(storeDir, name) {
+    return name.startsWith('/') ? name : `${storeDir.replace(/\/+$/, '')}/${name}`;
+}
+function path_info_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function execOptions(options) {
+    return {
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(options.env === undefined ? {} : { env: options.env }),
+    };
+}
+/** An Error carrying the command's exit code and the end of what it printed on stderr. */
+function commandFailed(name, result) {
+    const said = lastLines(result.stderr, 6) || lastLines(result.stdout, 3) || 'no output';
+    return new Error(`${name} failed (exit code ${result.code}): ${said}`);
+}
+function lastLines(text, count) {
+    const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .filter((l) => l !== '');
+    const tail = lines.slice(-count).join('\n');
+    return tail.length > 2000 ? `…${tail.slice(-2000)}` : tail;
+}
+/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first failure. */
+async function eachLimited(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next++];
+            await fn(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/push/report.ts
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatMs(ms) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+function count(selection, reason) {
+    let n = 0;
+    for (const r of selection.skipped.values())
+        if (r === reason)
+            n += 1;
+    return n;
+}
+const report_name = (path) => path.replace(/^.*\/[0-9a-z]{32}-/u, '');
+/** The rows of the push table, in the order a reader asks: what was there, what was left out, what went up. */
+function pushRows(report) {
+    const { selection, outcome } = report;
+    const earlySet = new Set(report.early.map((p) => p.path));
+    const all = [...report.early, ...outcome.pushed];
+    const nar = all.reduce((sum, p) => sum + p.narSize, 0);
+    const known = all.filter((p) => p.fileSize !== undefined);
+    const file = known.reduce((sum, p) => sum + (p.fileSize ?? 0), 0);
+    const seconds = outcome.elapsedMs / 1000;
+    const rows = [
+        ['Cache', report.cache],
+        ['New store paths', String(selection.found.length)],
+        ['Closure', `${selection.closure.length} paths`],
+        ['Filtered out', String(count(selection, 'filtered'))],
+        ['Derivations left out', String(count(selection, 'derivation'))],
+        ['Skipped (upstream has them)', String(report.upstream.skipped)],
+        ['Pushed during the build', String(report.early.length)],
+        ['Already in the cache', String(outcome.present.filter((p) => !earlySet.has(p)).length)],
+        ['Pushed by the post step', String(outcome.pushed.length)],
+        ['Failed', String(outcome.failed.length)],
+        ['NAR bytes pushed', formatBytes(nar)],
+        [
+            'Compressed bytes',
+            known.length === 0
+                ? '-'
+                : `${formatBytes(file)}${known.length < outcome.pushed.length ? ' (partly known)' : ''}`,
+        ],
+        ['Push time', `${formatMs(outcome.elapsedMs)} (+ ${formatMs(report.prepareMs)} to prepare)`],
+        [
+            'Throughput',
+            seconds > 0 && outcome.pushed.length > 0
+                ? `${formatBytes(outcome.pushed.reduce((sum, p) => sum + p.narSize, 0) / seconds)}/s`
+                : '-',
+        ],
+    ];
+    if (report.upstream.unreachable.length > 0) {
+        rows.push(['Upstream not reached', report.upstream.unreachable.join(', ')]);
+    }
+    if (outcome.timedOut)
+        rows.push(['Drain bound', 'reached: the rest was not pushed']);
+    if (report.verify !== undefined) {
+        const v = report.verify;
+        rows.push([
+            'Verified',
+            `${v.ok}/${v.checked}${v.note === undefined ? '' : ` (${v.note})`}${v.problems.length > 0 ? `, ${v.problems.length} problem(s)` : ''}`,
+        ]);
+    }
+    const largest = largestPushed(report, 5);
+    if (largest.length > 0)
+        rows.push(['Largest pushed', largest.join(', ')]);
+    return rows;
+}
+function largestPushed(report, n) {
+    return [...report.early, ...report.outcome.pushed]
+        .sort((a, b) => b.narSize - a.narSize || a.path.localeCompare(b.path))
+        .slice(0, n)
+        .map((p) => `${report_name(p.path)} (${formatBytes(p.narSize)})`);
+}
+/** The heartbeat line: never silent for more than 30 s while a push runs. */
+function heartbeatLine(p) {
+    const current = p.inFlight.slice(0, 3).map(report_name).join(', ');
+    const more = p.inFlight.length > 3 ? ` and ${p.inFlight.length - 3} more` : '';
+    return (`still pushing after ${formatMs(p.elapsedMs)}: ${p.done}/${p.total} paths, ` +
+        `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` +
+        (current === '' ? '' : `; uploading ${current}${more}`));
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/push/batches.ts
+/**
+ * What each free `nix copy` job takes next (pure). Nix 2.8 uploads the paths of one `nix copy` one at a
+ * time, references first, and refuses a path whose references the cache lacks; so a batch is a set of
+ * paths whose not-yet-uploaded references are in the same batch. The work that can go now and the work
+ * running copies still have (paths, weighted by NAR size) is shared evenly among the jobs; the rest
+ * waits for the next free job. A path that only waits on the last path of a batch joins it whatever its
+ * size (a chain gains nothing from another process), so one job gets everything in one batch.
+ */
+/** Paths per `nix copy` command line (~70 bytes each: far below the argv limit). */
+const MAX_PATHS_PER_COPY = 2000;
+/** A NAR this big weighs like one more path (bandwidth against round trips). */
+const BYTES_PER_PATH = 8 * 1024 * 1024;
+const pathWeight = (narSize) => 1 + narSize / BYTES_PER_PATH;
+/**
+ * The paths that can be given to a copy now, in the given order (references first): `ready` ones
+ * (pending, not waiting for a retry) whose references are all uploaded or themselves in the answer.
+ */
+function availableNow(order, ready, isDone) {
+    const available = [];
+    const taken = new Set();
+    for (const n of order) {
+        if (!ready(n))
+            continue;
+        if (n.refs.every((r) => isDone(r) || taken.has(r))) {
+            available.push(n);
+            taken.add(n.path);
+        }
+    }
+    return available;
+}
+/** Up to `free` batches, each in upload order; paths left out wait for a later call. */
+function planBatches(input) {
+    const { available, isDone, jobs, free } = input;
+    const max = input.maxPerBatch ?? MAX_PATHS_PER_COPY;
+    if (free <= 0 || available.length === 0)
+        return [];
+    let load = input.runningLoad;
+    for (const n of available)
+        load += n.weight;
+    const target = load / Math.max(1, jobs);
+    const batches = [];
+    const home = new Map();
+    const room = (b) => b.nodes.length < max;
+    for (const n of available) {
+        const waits = n.refs.filter((r) => !isDone(r));
+        let chosen;
+        if (waits.length === 0) {
+            if (batches.length < free) {
+                chosen = { nodes: [], weight: 0, tail: '' };
+                batches.push(chosen);
+            }
+            else {
+                for (const b of batches) {
+                    if (room(b) && b.weight < target && (chosen === undefined || b.weight < chosen.weight))
+                        chosen = b;
+                }
+            }
+        }
+        else {
+            const homes = new Set(waits.map((r) => home.get(r)));
+            const [only] = homes;
+            if (homes.size === 1 && only !== undefined && room(only)) {
+                if (waits.includes(only.tail) || only.weight < target)
+                    chosen = only;
+            }
+        }
+        if (chosen === undefined)
+            continue;
+        chosen.nodes.push(n);
+        chosen.weight += n.weight;
+        chosen.tail = n.path;
+        home.set(n.path, chosen);
+    }
+    return batches.map((b) => b.nodes);
+}
+
+;// CONCATENATED MODULE: ./src/push/ledger.ts
+/**
+ * The books of one push: every path of it with its references in the push, what became of it (pushed,
+ * present, failed with a reason, which fails everything that references it too), and the progress
+ * counts for the heartbeat.
+ */
+
+class Ledger {
+    nodes = new Map();
+    /** References first, as given. */
+    order;
+    pushed = [];
+    present = [];
+    failed = [];
+    bytesDone = 0;
+    bytesTotal;
+    constructor(paths) {
+        const inPush = new Set(paths.map((p) => p.path));
+        for (const info of paths) {
+            if (this.nodes.has(info.path))
+                continue;
+            const refs = [...new Set(info.references)].filter((r) => r !== info.path && inPush.has(r));
+            const weight = pathWeight(info.narSize);
+            const fresh = { state: 'pending', failures: 0, notBefore: 0, tried: false };
+            this.nodes.set(info.path, { path: info.path, info, refs, weight, dependents: [], ...fresh });
+        }
+        for (const n of this.nodes.values())
+            for (const r of n.refs)
+                this.nodes.get(r)?.dependents.push(n.path);
+        this.order = [...this.nodes.values()];
+        this.bytesTotal = this.order.reduce((sum, n) => sum + n.info.narSize, 0);
+    }
+    get(path) {
+        return this.nodes.get(path);
+    }
+    has(path) {
+        return this.nodes.has(path);
+    }
+    isDone = (path) => this.nodes.get(path)?.state === 'done';
+    /** In the cache now: `found` there by a copy (present, unless this push had started uploading it). */
+    done(n, found, fileSize) {
+        n.state = 'done';
+        this.bytesDone += n.info.narSize;
+        if (found && !n.tried)
+            this.present.push(n.path);
+        else
+            this.pushed.push({ path: n.path, narSize: n.info.narSize, fileSize });
+    }
+    /** Fails `first`, and everything that references it (never uploaded now) with it as the reason. */
+    fail(first, reason) {
+        const queue = [first];
+        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+            if (n.state === 'done' || n.state === 'failed')
+                continue;
+            n.state = 'failed';
+            this.failed.push({ path: n.path, reason: n === first ? reason : `a reference failed: ${first.path}` });
+            for (const d of n.dependents) {
+                const dn = this.nodes.get(d);
+                if (dn !== undefined)
+                    queue.push(dn);
+            }
+        }
+    }
+    /**
+     * After a failed copy: `left` are its paths still unsettled. The ones it was uploading take the blame
+     * (all of them when it failed before any); a path blamed `attempts` times fails with `reason`, the
+     * others wait `backoff(failures)` from `now`. Answers how many go again, and after how long.
+     */
+    retryOrFail(left, uploading, reason, rules) {
+        const culprits = left.filter((n) => uploading.has(n.path));
+        for (const n of culprits.length > 0 ? culprits : left)
+            n.failures += 1;
+        const delay = rules.backoff(Math.max(1, ...left.map((n) => n.failures)));
+        let again = 0;
+        for (const n of left) {
+            if (n.state !== 'running')
+                continue; // failed with a reference a moment ago
+            if (n.failures >= rules.attempts) {
+                this.fail(n, reason);
+            }
+            else {
+                n.state = 'pending';
+                n.notBefore = rules.now + delay;
+                again += 1;
+            }
+        }
+        return { again, delay };
+    }
+    /** Fails what is not done yet, each with `reason` (the push stopped). */
+    giveUp(reason) {
+        for (const n of this.order) {
+            if (n.state !== 'pending' && n.state !== 'running')
+                continue;
+            n.state = 'failed';
+            this.failed.push({ path: n.path, reason });
+        }
+    }
+    progress(inFlight, elapsedMs) {
+        return {
+            done: this.pushed.length + this.present.length,
+            total: this.order.length,
+            bytesDone: this.bytesDone,
+            bytesTotal: this.bytesTotal,
+            inFlight,
+            elapsedMs,
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/nix-copy.ts
+/**
+ * One `nix copy --no-recursive` to a binary cache: its command line, and a reader of its
+ * `--log-format internal-json -v` output that says, while it runs, which paths are being copied and
+ * which are known to be in the cache, and at the end which were copied, which the cache already had
+ * and why it failed.
+ *
+ * What Nix 2.8 does (measured against the test cache): the paths the cache lacks are uploaded one at a
+ * time, references first (NAR, then narinfo); a path the cache has is skipped without a trace; the first
+ * failure ends the whole copy; a path whose reference the cache lacks is refused ("cannot add … because
+ * the reference … is not valid"). After a failed PUT Nix retries with `Expect: 100-continue` and no body
+ * and stalls until `stalled-download-timeout` (300 s, five attempts: ~25 min), so the copy runs with
+ * `download-attempts 1` and the caller retries by running it again (Nix skips what arrived).
+ */
+
+const DEFAULT_CONNECT_TIMEOUT_SEC = 15;
+const DEFAULT_STALLED_TIMEOUT_SEC = 60;
+/** `nix` arguments copying `paths` (no closure) to `url`, the complete store URL (`compression=` etc.). */
+function nixCopyArgs(url, paths, settings = {}) {
+    if (paths.length > MAX_PATHS_PER_COPY) {
+        throw new Error(`nix copy of ${paths.length} paths: at most ${MAX_PATHS_PER_COPY} per command`);
+    }
+    const option = (name, value) => ['--option', name, value];
+    return [
+        'copy',
+        '--extra-experimental-features',
+        'nix-command',
+        '--no-recursive',
+        '--to',
+        url,
+        '--log-format',
+        'internal-json',
+        '-v',
+        ...option('download-attempts', '1'),
+        ...option('connect-timeout', String(settings.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC)),
+        ...option('stalled-download-timeout', String(settings.stalledTimeoutSec ?? DEFAULT_STALLED_TIMEOUT_SEC)),
+        ...(settings.extraArgs ?? []),
+        ...paths,
+    ];
+}
+const ACT_COPY_PATH = 100;
+const ACT_FILE_TRANSFER = 101;
+const ACT_COPY_PATHS = 103;
+const ACT_QUERY_PATH_INFO = 109;
+const LVL_ERROR = 0;
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are what this removes
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+const SIZES = /^copying path '([^']+)' \((\d+) bytes, compressed (-?[\d.]+|nan|-?inf)% in \d+ ms\) to binary cache/;
+const REFUSED = /cannot add '([^']+)' to the binary cache because the reference '([^']+)' (?:is not valid|does not exist)/;
+const NARINFO = /\/([0-9a-df-np-sv-z]{32})\.narinfo$/;
+/** A Nix message as one clean line: no colours, no `user:password@` in URLs, whitespace collapsed. */
+function cleanMessage(text) {
+    return text
+        .replace(ANSI, '')
+        .replace(/\/\/[^/@\s']+@/g, '//')
+        .replace(/^error:\s*/, '')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+const hashOf = (storePath) => /\/([0-9a-df-np-sv-z]{32})-[^/]*$/.exec(storePath)?.[1] ?? '';
+/** Reads one `nix copy` run's internal-json stderr, line by line. */
+class NixCopyLog {
+    paths;
+    activities = new Map();
+    /** In order (a Set keeps insertion order). */
+    started = new Set();
+    /** Paths whose copy activity ended, not yet known to have arrived. */
+    ended = new Set();
+    copied = new Set();
+    narinfoSent = new Set();
+    errors = [];
+    refused = [];
+    opened = false;
+    sizes = new Map();
+    /** `paths`: what the run was given (to tell which ones the cache had). */
+    constructor(paths) {
+        this.paths = paths;
+    }
+    /** Events in this line (none for most lines). */
+    feed(line) {
+        const at = line.indexOf('@nix ');
+        // Plain text comes before the JSON logger is up (bad arguments): only its errors matter.
+        if (at < 0)
+            return /^error:/.test(line.replace(ANSI, '').trim()) ? this.error(line) : [];
+        let entry;
+        try {
+            entry = JSON.parse(line.slice(at + 5));
+        }
+        catch {
+            return [];
+        }
+        if (typeof entry !== 'object' || entry === null)
+            return [];
+        const e = entry;
+        const id = typeof e['id'] === 'number' ? e['id'] : undefined;
+        const fields = Array.isArray(e['fields']) ? e['fields'] : [];
+        switch (e['action']) {
+            case 'start': {
+                if (id === undefined)
+                    return [];
+                const opened = this.open(e['type'], String(e['text']));
+                if (e['type'] === ACT_COPY_PATH && typeof fields[0] === 'string')
+                    return [...opened, ...this.start(id, fields[0])];
+                if (e['type'] === ACT_FILE_TRANSFER &&
+                    typeof fields[0] === 'string' &&
+                    /^upload/.test(String(e['text']))) {
+                    const hash = NARINFO.exec(fields[0])?.[1];
+                    if (hash !== undefined)
+                        this.activities.set(id, { kind: 'narinfo', hash });
+                }
+                return opened;
+            }
+            case 'stop': {
+                const act = id === undefined ? undefined : this.activities.get(id);
+                if (act?.kind === 'path')
+                    this.ended.add(act.path);
+                if (act?.kind === 'narinfo')
+                    this.narinfoSent.add(act.hash);
+                return [];
+            }
+            case 'msg': {
+                const text = typeof e['msg'] === 'string' ? e['msg'] : '';
+                if (e['level'] === LVL_ERROR) {
+                    return this.error(typeof e['raw_msg'] === 'string' && e['raw_msg'] !== '' ? e['raw_msg'] : text);
+                }
+                const m = SIZES.exec(text.replace(ANSI, ''));
+                if (m?.[1] !== undefined) {
+                    const narSize = Number(m[2]);
+                    const saved = Number(m[3]);
+                    const fileSize = Number.isFinite(saved) ? Math.round(narSize * (1 - saved / 100)) : narSize;
+                    this.sizes.set(m[1], { narSize, fileSize });
+                }
+                return [];
+            }
+            default:
+                return [];
+        }
+    }
+    /** The first sign that Nix opened the cache: a query of it, or the copy itself beginning. */
+    open(type, text) {
+        if (this.opened)
+            return [];
+        const copying = type === ACT_COPY_PATHS && text.startsWith('copying');
+        if (!copying && type !== ACT_QUERY_PATH_INFO && type !== ACT_COPY_PATH)
+            return [];
+        this.opened = true;
+        return [{ kind: 'opened' }];
+    }
+    start(id, path) {
+        this.activities.set(id, { kind: 'path', path });
+        // Nix moved on: what ended before this start arrived (a failure would have ended the run).
+        const events = [...this.ended].map((p) => this.copy(p));
+        this.ended.clear();
+        this.started.add(path);
+        events.push({ kind: 'started', path });
+        return events;
+    }
+    copy(path) {
+        this.copied.add(path);
+        return { kind: 'copied', path };
+    }
+    error(raw) {
+        const message = cleanMessage(raw);
+        if (message === '')
+            return [];
+        this.errors.push(message);
+        const r = REFUSED.exec(message);
+        if (r?.[1] !== undefined && r[2] !== undefined)
+            this.refused.push({ path: r[1], reference: r[2], message });
+        return [{ kind: 'error', message }];
+    }
+    /**
+     * The outcome once the command ended: `exited` when it ended by itself with `code` (not stopped by a
+     * signal we sent). Events for paths that turn out copied are returned with it.
+     */
+    finish(code, exited) {
+        const events = [];
+        if (exited) {
+            const blamed = this.errors.join('\n');
+            for (const path of this.started) {
+                if (this.copied.has(path))
+                    continue;
+                // Success: everything started arrived. Failure: a path whose narinfo went up with no error about it.
+                const sent = this.ended.has(path) && this.narinfoSent.has(hashOf(path));
+                if (code === 0 || (sent && !blamed.includes(path) && !blamed.includes(`${hashOf(path)}.narinfo`))) {
+                    events.push(this.copy(path));
+                }
+            }
+        }
+        const present = code === 0 && exited ? this.paths.filter((p) => !this.started.has(p)) : [];
+        return {
+            events,
+            result: {
+                copied: [...this.copied],
+                present,
+                incomplete: [...this.started].filter((p) => !this.copied.has(p)),
+                refused: [...this.refused],
+                errors: [...this.errors],
+            },
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/schedule.ts
+/**
+ * The push itself: `nix copy` of a topologically ordered set of paths, several copies at a time (batches
+ * chosen by batches.ts), never a path before its references in the set are in the cache. A failed copy
+ * is run again, after a backoff, for what is still missing (Nix skips what arrived); what keeps failing
+ * is listed with the reason, and so is everything that references it (never uploaded). A drain bound
+ * stops the lot, and a heartbeat says how far it got while it runs.
+ */
+
+
+
+
+
+/** Concurrent `nix copy` processes when the caller does not say (see bench/push-latency.bench.mjs). */
+const DEFAULT_JOBS = 8;
+const DEFAULT_ATTEMPTS = 3;
+const DEFAULT_HEARTBEAT_MS = 30_000;
+const DRAIN_BOUND_REACHED = 'drain bound reached';
+const PUSH_STOPPED = 'push stopped';
+const defaultBackoff = (failures) => Math.min(30_000, 1000 * 2 ** (failures - 1));
+const realSleep = (ms, signal) => new Promise((resolve) => {
+    const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+    if (signal.aborted)
+        done();
+});
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+async function pushPaths(paths, opts) {
+    const now = opts.now ?? Date.now;
+    const sleep = opts.sleep ?? realSleep;
+    const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_JOBS));
+    const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
+    const backoff = opts.backoff ?? defaultBackoff;
+    const started = now();
+    const book = new Ledger(paths);
+    const { order, isDone } = book;
+    const sizes = new Map();
+    const running = new Set();
+    const stop = new AbortController();
+    (0,external_node_events_.setMaxListeners)(0, stop.signal); // one per retry timer
+    // Until one copy has opened the cache, one at a time: Nix 2.8 copies that register a new cache in the
+    // same narinfo disk cache at once fail ("insert or replace into NARs …: constraint failed").
+    const status = { timedOut: false, halted: undefined, opened: false };
+    // Wakes the main loop; `dirty` keeps a wake-up that comes before the loop waits.
+    let dirty = false;
+    let wake = () => undefined;
+    const signal = () => {
+        dirty = true;
+        wake();
+    };
+    const woken = () => dirty
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            wake = resolve;
+        });
+    const onEvent = (b, e) => {
+        const n = e.kind === 'error' || e.kind === 'opened' ? undefined : book.get(e.path);
+        if (e.kind === 'opened' && !status.opened) {
+            status.opened = true;
+            signal();
+        }
+        else if (e.kind === 'started') {
+            b.inFlight.add(e.path);
+            if (n !== undefined)
+                n.tried = true;
+        }
+        else if (e.kind === 'copied') {
+            b.inFlight.delete(e.path);
+            const s = b.log.sizes.get(e.path);
+            if (s !== undefined)
+                sizes.set(e.path, s);
+            if (n?.state === 'running')
+                book.done(n, false, sizes.get(e.path)?.fileSize);
+            signal();
+        }
+    };
+    const finishBatch = (b, res) => {
+        running.delete(b);
+        signal();
+        const exited = !res.aborted && !res.timedOut;
+        const { result, events } = b.log.finish(res.code, exited);
+        for (const e of events)
+            onEvent(b, e);
+        for (const p of result.present) {
+            const n = book.get(p);
+            if (n?.state === 'running')
+                book.done(n, true, sizes.get(p)?.fileSize);
+        }
+        const stillRunning = () => b.nodes.filter((n) => n.state === 'running');
+        if (!exited) {
+            for (const n of stillRunning())
+                n.state = 'pending'; // stopped (drain bound, signal)
+            return;
+        }
+        if (stillRunning().length === 0)
+            return;
+        const reason = result.errors.at(-1) ?? `nix copy exited with code ${res.code}`;
+        for (const r of result.refused) {
+            const n = book.get(r.path);
+            if (n?.state === 'running' && !book.has(r.reference)) {
+                book.fail(n, `the cache lacks its reference ${r.reference}, which is not in this push`);
+            }
+        }
+        const rules = { attempts, backoff, now: now() };
+        const { again, delay } = book.retryOrFail(stillRunning(), new Set(result.incomplete), reason, rules);
+        const next = again > 0 ? `; ${plural(again, 'path')} tried again in ${(delay / 1000).toFixed(1)} s` : '';
+        opts.log?.(`nix copy of ${plural(b.nodes.length, 'path')} failed: ${reason}${next}`);
+        if (again > 0)
+            void sleep(delay, stop.signal).then(signal);
+    };
+    const launch = (batch) => {
+        const log = new NixCopyLog(batch.map((n) => n.path));
+        const b = { nodes: batch, log, controller: new AbortController(), inFlight: new Set() };
+        for (const n of batch)
+            n.state = 'running';
+        running.add(b);
+        const args = nixCopyArgs(opts.url, log.paths, opts.copy);
+        const broke = (error) => {
+            log.feed(`error: ${(0,errors/* errorMessage */.g)(error)}`);
+            finishBatch(b, { code: 1, timedOut: false, aborted: false, stderrTail: '' });
+        };
+        try {
+            opts
+                .run(opts.nix ?? 'nix', args, {
+                ...(opts.env === undefined ? {} : { env: opts.env }),
+                signal: b.controller.signal,
+                onStderrLine: (line) => {
+                    for (const e of log.feed(line))
+                        onEvent(b, e);
+                },
+            })
+                .then((res) => {
+                finishBatch(b, res);
+            }, broke);
+        }
+        catch (error) {
+            broke(error);
+        }
+    };
+    /** Starts batches on the free jobs; answers how many paths could go now. */
+    const schedule = () => {
+        const free = (status.opened ? jobs : 1) - running.size;
+        if (free <= 0)
+            return 0;
+        const t = now();
+        const available = availableNow(order, (n) => n.state === 'pending' && n.notBefore <= t, isDone);
+        let runningLoad = 0;
+        for (const b of running)
+            for (const n of b.nodes)
+                if (n.state === 'running')
+                    runningLoad += n.weight;
+        for (const batch of planBatches({ available, isDone, runningLoad, jobs, free }))
+            launch(batch);
+        return available.length;
+    };
+    const progress = () => book.progress([...running].flatMap((b) => [...b.inFlight]), now() - started);
+    const halt = (reason) => {
+        if (status.halted !== undefined || stop.signal.aborted)
+            return;
+        status.halted = reason;
+        status.timedOut = reason === DRAIN_BOUND_REACHED;
+        for (const b of running)
+            b.controller.abort();
+        signal();
+    };
+    const onStop = () => {
+        halt(PUSH_STOPPED);
+    };
+    opts.signal?.addEventListener('abort', onStop, { once: true });
+    if (opts.signal?.aborted === true)
+        onStop();
+    const deadline = (async () => {
+        const ms = opts.deadline - now();
+        if (ms > 0)
+            await sleep(ms, stop.signal);
+        halt(DRAIN_BOUND_REACHED);
+    })();
+    const heartbeat = (async () => {
+        const every = Math.max(1, opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+        for (;;) {
+            await sleep(every, stop.signal);
+            if (stop.signal.aborted)
+                return;
+            opts.onHeartbeat?.(progress());
+        }
+    })();
+    for (;;) {
+        dirty = false;
+        const available = status.halted === undefined ? schedule() : 0;
+        if (running.size === 0) {
+            const pending = order.filter((n) => n.state === 'pending');
+            if (status.halted !== undefined || pending.length === 0)
+                break;
+            if (available > 0)
+                continue; // what started ended at once (a runner that could not start)
+            if (!pending.some((n) => n.notBefore > now())) {
+                // Nothing runs, nothing waits for a retry and nothing can start: references that never arrive.
+                for (const n of pending)
+                    book.fail(n, 'its references in this push could not be ordered');
+                break;
+            }
+        }
+        await woken();
+    }
+    stop.abort();
+    opts.signal?.removeEventListener('abort', onStop);
+    await Promise.all([deadline, heartbeat]);
+    book.giveUp(status.halted ?? DRAIN_BOUND_REACHED);
+    const { pushed, present, failed } = book;
+    return { pushed, present, failed, timedOut: status.timedOut, elapsedMs: now() - started };
+}
+
+;// CONCATENATED MODULE: ./src/push/select.ts
+/** Splits `closure` into what is pushed (references first) and what is skipped, with the reason. */
+function selectPush(found, closure, filters, upstream) {
+    const exclude = filters.exclude === undefined ? undefined : stateless(filters.exclude);
+    const include = filters.include === undefined ? undefined : stateless(filters.include);
+    const unique = uniqueByPath(closure);
+    const skipped = new Map();
+    for (const { path } of unique) {
+        const reason = skipReason(path);
+        if (reason !== undefined)
+            skipped.set(path, reason);
+    }
+    const toPush = topoOrder(unique).filter((info) => !skipped.has(info.path));
+    return { found, closure: unique, skipped, toPush };
+    function skipReason(path) {
+        if (!filters.derivations && path.endsWith('.drv'))
+            return 'derivation';
+        if (exclude?.test(path) === true)
+            return 'filtered';
+        if (include !== undefined && !include.test(path))
+            return 'filtered';
+        if (upstream.has(path))
+            return 'upstream';
+        return undefined;
+    }
+}
+/** Total NAR bytes of `infos`. */
+function closureBytes(infos) {
+    let total = 0;
+    for (const info of infos)
+        total += info.narSize;
+    return total;
+}
+/**
+ * `infos` ordered so that each path comes after every path of the set it references (references to
+ * paths outside the set and self-references are ignored); among paths ready at the same time, the
+ * smallest path first. Iterative (Kahn's algorithm with a heap). A cycle (which valid Nix stores do not
+ * have) cannot lose paths: what it holds up is appended in path order.
+ */
+function topoOrder(infos) {
+    const unique = uniqueByPath(infos);
+    const index = new Map();
+    unique.forEach((info, i) => index.set(info.path, i));
+    const pending = new Array(unique.length).fill(0);
+    const referrers = unique.map(() => []);
+    unique.forEach((info, i) => {
+        const seen = new Set();
+        for (const ref of info.references) {
+            const j = index.get(ref);
+            if (j === undefined || j === i || seen.has(j))
+                continue;
+            seen.add(j);
+            pending[i] = (pending[i] ?? 0) + 1;
+            referrers[j]?.push(i);
+        }
+    });
+    const byPath = (a, b) => (unique[a]?.path ?? '') < (unique[b]?.path ?? '');
+    const ready = new MinHeap(byPath);
+    pending.forEach((count, i) => {
+        if (count === 0)
+            ready.push(i);
+    });
+    const order = [];
+    const placed = new Array(unique.length).fill(false);
+    for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+        placed[i] = true;
+        order.push(unique[i]);
+        for (const r of referrers[i] ?? []) {
+            const left = (pending[r] ?? 0) - 1;
+            pending[r] = left;
+            if (left === 0)
+                ready.push(r);
+        }
+    }
+    if (order.length < unique.length) {
+        const rest = unique.filter((_, i) => placed[i] !== true);
+        order.push(...rest.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+    }
+    return order;
+}
+function uniqueByPath(infos) {
+    const seen = new Set();
+    const out = [];
+    for (const info of infos) {
+        if (seen.has(info.path))
+            continue;
+        seen.add(info.path);
+        out.push(info);
+    }
+    return out;
+}
+/** A copy without the `g`/`y` flags, whose `test` would otherwise carry `lastIndex` from one path to the next. */
+function stateless(re) {
+    return re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
+}
+/** A binary heap of numbers ordered by `less`. */
+class MinHeap {
+    less;
+    items = [];
+    constructor(less) {
+        this.less = less;
+    }
+    push(value) {
+        const items = this.items;
+        items.push(value);
+        let i = items.length - 1;
+        while (i > 0) {
+            const parent = (i - 1) >> 1;
+            if (!this.less(items[i], items[parent]))
+                break;
+            [items[i], items[parent]] = [items[parent], items[i]];
+            i = parent;
+        }
+    }
+    pop() {
+        const items = this.items;
+        const top = items[0];
+        const last = items.pop();
+        if (top === undefined || last === undefined || items.length === 0)
+            return top;
+        items[0] = last;
+        for (let i = 0;;) {
+            const left = 2 * i + 1;
+            const right = left + 1;
+            let smallest = i;
+            if (left < items.length && this.less(items[left], items[smallest]))
+                smallest = left;
+            if (right < items.length && this.less(items[right], items[smallest]))
+                smallest = right;
+            if (smallest === i)
+                break;
+            [items[i], items[smallest]] = [items[smallest], items[i]];
+            i = smallest;
+        }
+        return top;
+    }
+}
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/push/http.ts
+/**
+ * The small HTTP layer of the upstream check and the verification: a fetch-shaped seam, a default
+ * client on node:http(s) with keep-alive agents (global fetch closes the connection after every HEAD,
+ * so a check of thousands of paths would open thousands of connections), netrc credentials as Nix
+ * sends them, narinfo URLs, short reasons for network failures, and a concurrency-limited loop.
+ */
+
+
+
+
+/** Answers bigger than this are refused (a narinfo is a few hundred bytes). */
+const MAX_BODY = 1 << 20;
+const MAX_REDIRECTS = 5;
+/** A client whose connections stay open between requests until close(). */
+function createHttpClient() {
+    const agents = {
+        'http:': new (external_node_http_default()).Agent({ keepAlive: true }),
+        'https:': new (external_node_https_default()).Agent({ keepAlive: true }),
+    };
+    const once = (url, init, headers) => new Promise((resolve, reject) => {
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            reject(new Error(`${url.protocol}// is not HTTP`));
+            return;
+        }
+        if (init.signal.aborted) {
+            reject(new Error('aborted'));
+            return;
+        }
+        const request = url.protocol === 'https:' ? (external_node_https_default()).request : (external_node_http_default()).request;
+        const req = request(url, { method: init.method, headers, agent: agents[url.protocol] }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                size += chunk.length;
+                if (size > MAX_BODY)
+                    req.destroy(new Error(`an answer larger than ${MAX_BODY} bytes`));
+                else
+                    chunks.push(chunk);
+            });
+            res.on('end', () => {
+                done();
+                const body = Buffer.concat(chunks).toString('utf8');
+                resolve({
+                    status: res.statusCode ?? 0,
+                    headers: {
+                        get(name) {
+                            const value = res.headers[name.toLowerCase()];
+                            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+                        },
+                    },
+                    text: () => Promise.resolve(body),
+                });
+            });
+            res.on('error', fail);
+        });
+        const onAbort = () => {
+            req.destroy(new Error('aborted'));
+        };
+        const done = () => {
+            init.signal.removeEventListener('abort', onAbort);
+        };
+        function fail(error) {
+            done();
+            reject(error);
+        }
+        init.signal.addEventListener('abort', onAbort, { once: true });
+        req.on('error', fail);
+        req.end();
+    });
+    const fetchLike = async (url, init) => {
+        const first = new URL(url);
+        let current = first;
+        for (let hop = 0;; hop++) {
+            // Like fetch: credentials never follow a redirect to another origin.
+            const headers = current.origin === first.origin
+                ? init.headers
+                : Object.fromEntries(Object.entries(init.headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+            const res = await once(current, init, headers);
+            const location = res.headers.get('location');
+            if (init.redirect === 'manual' || res.status < 300 || res.status >= 400 || location === null)
+                return res;
+            if (hop >= MAX_REDIRECTS)
+                throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+            current = new URL(location, current);
+        }
+    };
+    return {
+        fetch: fetchLike,
+        close() {
+            agents['http:'].destroy();
+            agents['https:'].destroy();
+        },
+    };
+}
+/** `Basic …` for `host` from netrc text (curl's choice: the first entry for the host, else default). */
+function netrcAuthorization(netrc, host) {
+    let entries;
+    try {
+        entries = (0,config_netrc/* parseNetrc */.QZ)(netrc);
+    }
+    catch (error) {
+        throw new errors/* ActionError */.l(`The netrc file for the cache cannot be read: ${(0,errors/* errorMessage */.g)(error)}`);
+    }
+    const wanted = host.toLowerCase();
+    const entry = entries.find((e) => e.machine?.toLowerCase() === wanted) ?? entries.find((e) => e.machine === undefined);
+    if (entry === undefined || (entry.login === undefined && entry.password === undefined))
+        return undefined;
+    return `Basic ${Buffer.from(`${entry.login ?? ''}:${entry.password ?? ''}`).toString('base64')}`;
+}
+/** The 32-character hash of a store path, or undefined when it is not one. */
+function storeHash(path) {
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    return /^([0-9a-df-np-sv-z]{32})-/.exec(base)?.[1];
+}
+/** `<cache>/<hash>.narinfo`, the cache URL's query (Nix store parameters) and fragment dropped. */
+function narinfoUrl(cacheUrl, hash) {
+    const base = cacheUrl.replace(/[?#].*$/s, '').replace(/\/+$/, '');
+    return `${base}/${hash}.narinfo`;
+}
+const NETWORK_CODES = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host name not found (DNS)',
+    EAI_AGAIN: 'host name lookup failed (DNS)',
+    ECONNRESET: 'connection reset',
+    EPIPE: 'connection reset',
+    UND_ERR_SOCKET: 'connection closed by the server',
+    ENETUNREACH: 'network unreachable',
+    EHOSTUNREACH: 'host unreachable',
+    ETIMEDOUT: 'connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+/** A short reason for a failed request (fetch hides the network error in `cause`). */
+function describeFailure(error) {
+    let current = error;
+    for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && NETWORK_CODES[code] !== undefined)
+            return NETWORK_CODES[code];
+        const errors = current.errors;
+        const next = current.cause ??
+            (Array.isArray(errors) ? errors[0] : undefined);
+        if (next === undefined)
+            break;
+        current = next;
+    }
+    const message = current?.message;
+    return typeof message === 'string' && message !== '' ? message : (0,errors/* errorMessage */.g)(current);
+}
+/** Runs `fn` on every item, at most `limit` at once; stops starting new ones once `signal` aborts. */
+async function forEachLimit(items, limit, fn, signal) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && signal?.aborted !== true) {
+            const item = items[next++];
+            await fn(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+;// CONCATENATED MODULE: ./src/push/upstream.ts
+/**
+ * "Skip what upstream has": which store paths any upstream cache already holds. HTTP(S) caches get a
+ * `HEAD <url>/<hash>.narinfo` per path (200 present, 404/403 absent), many at once over keep-alive
+ * connections; a `file://` cache has its directory listed once. Each HTTP upstream is first asked one
+ * path alone (the probe, with a short timeout): one that does not answer it (DNS, refused, timeout, an
+ * error status) is given up on and reported once, so an offline machine costs one short timeout, not
+ * one per path. After that, failures in a row give an upstream up. Every wait is bounded.
+ */
+
+
+
+const isLive = (u) => u.gaveUp === undefined;
+/** Credentials for a host; none when the netrc does not parse (the upstream may then refuse: reported). */
+function credentials(netrc, host) {
+    try {
+        return netrcAuthorization(netrc, host);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Opens a file:// upstream: its narinfo names, or why it cannot be read. */
+async function listFileCache(url, files) {
+    const dir = decodeURIComponent(url.pathname);
+    if ((await files.kind(dir)) !== 'directory')
+        return `${dir} is not a directory`;
+    const hashes = new Set();
+    for (const name of await files.list(dir)) {
+        const match = /^([0-9a-df-np-sv-z]{32})\.narinfo$/.exec(name);
+        if (match?.[1] !== undefined)
+            hashes.add(match[1]);
+    }
+    return hashes;
+}
+async function ask(upstream, hash, fetchLike, timeoutMs, overall) {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+        const res = await fetchLike(narinfoUrl(upstream.url, hash), {
+            method: 'HEAD',
+            headers: upstream.authorization === undefined ? {} : { authorization: upstream.authorization },
+            redirect: 'follow',
+            signal: AbortSignal.any([timeout, upstream.abort.signal, overall]),
+        });
+        if (res.status === 200)
+            return { kind: 'present' };
+        // Nix treats 403 as 404 (a bucket without list permission answers 403 for a missing key).
+        if (res.status === 404 || res.status === 403)
+            return { kind: 'absent' };
+        return { kind: 'failed', reason: `HTTP ${res.status}`, timedOut: false };
+    }
+    catch (error) {
+        if (timeout.aborted)
+            return { kind: 'failed', reason: `no answer within ${timeoutMs} ms`, timedOut: true };
+        return { kind: 'failed', reason: describeFailure(error), timedOut: false };
+    }
+}
+/**
+ * Which of `paths` (full store paths) any of `upstreams` (cache URLs; query parameters ignored) has.
+ * Upstreams are asked in order, a path no further once one has it. Never throws for an unreachable or
+ * unsupported upstream: it is listed in `unreachable` and its paths count as absent.
+ */
+async function checkUpstream(upstreams, paths, options = {}) {
+    const started = external_node_perf_hooks_.performance.now();
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const firstTimeoutMs = Math.min(options.firstAnswerTimeoutMs ?? 1_000, timeoutMs);
+    const giveUpAfter = Math.max(1, options.giveUpAfter ?? 3);
+    const overall = AbortSignal.timeout(options.overallTimeoutMs ?? 60_000);
+    const present = new Set();
+    const unreachable = [];
+    const perUpstream = new Map();
+    const state = [];
+    const giveUp = (u, reason) => {
+        if (u.gaveUp !== undefined)
+            return;
+        u.gaveUp = reason;
+        unreachable.push({ url: u.url, reason });
+        u.abort.abort();
+    };
+    for (const url of [...new Set(upstreams)]) {
+        perUpstream.set(url, 0);
+        const u = { url, failuresInARow: 0, found: 0, abort: new AbortController() };
+        state.push(u);
+        let parsed;
+        try {
+            parsed = new URL(url);
+        }
+        catch {
+            giveUp(u, 'not a URL');
+            continue;
+        }
+        if (parsed.protocol === 'file:') {
+            const listed = await listFileCache(parsed, options.files ?? realSystem().files);
+            if (typeof listed === 'string')
+                giveUp(u, listed);
+            else
+                u.hashes = listed;
+        }
+        else if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+            giveUp(u, `${parsed.protocol}// caches cannot be checked (only http, https and file)`);
+        }
+        else if (options.netrc !== undefined) {
+            const authorization = credentials(options.netrc, parsed.hostname);
+            if (authorization !== undefined)
+                u.authorization = authorization;
+        }
+    }
+    const client = options.fetch === undefined ? createHttpClient() : { fetch: options.fetch, close() { } };
+    /** The first request to an upstream; a quick failure is tried once more, a timeout is not. */
+    const probeWith = async (u, hash) => {
+        let answer = await ask(u, hash, client.fetch, firstTimeoutMs, overall);
+        if (answer.kind === 'failed' && !answer.timedOut && !overall.aborted) {
+            answer = await ask(u, hash, client.fetch, firstTimeoutMs, overall);
+        }
+        if (answer.kind === 'failed' && !overall.aborted)
+            giveUp(u, answer.reason);
+        return answer;
+    };
+    let checked = 0;
+    const checkOne = async (path) => {
+        const hash = storeHash(path);
+        if (hash === undefined)
+            return;
+        let decided = false;
+        for (const u of state) {
+            if (!isLive(u))
+                continue;
+            let answer;
+            if (u.hashes !== undefined) {
+                answer = { kind: u.hashes.has(hash) ? 'present' : 'absent' };
+            }
+            else if (u.probe === undefined) {
+                const probe = probeWith(u, hash);
+                u.probe = probe;
+                answer = await probe;
+                if (answer.kind === 'failed')
+                    continue;
+            }
+            else {
+                await u.probe;
+                if (!isLive(u))
+                    continue;
+                answer = await ask(u, hash, client.fetch, timeoutMs, overall);
+                if (overall.aborted)
+                    return;
+                if (!isLive(u))
+                    continue; // given up while this request was in flight
+                if (answer.kind === 'failed') {
+                    u.failuresInARow += 1;
+                    if (u.failuresInARow >= giveUpAfter)
+                        giveUp(u, answer.reason);
+                    continue;
+                }
+            }
+            u.failuresInARow = 0;
+            decided = true;
+            if (answer.kind === 'present') {
+                present.add(path);
+                perUpstream.set(u.url, (u.found += 1));
+                break;
+            }
+        }
+        if (decided)
+            checked += 1;
+    };
+    try {
+        if (state.some(isLive))
+            await forEachLimit(paths, options.concurrency ?? 32, checkOne, overall);
+    }
+    finally {
+        client.close();
+    }
+    return {
+        present,
+        perUpstream,
+        unreachable,
+        checked,
+        timedOut: overall.aborted,
+        elapsedMs: Math.round(external_node_perf_hooks_.performance.now() - started),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/url.ts
+/** The cache URL as the push hands it to `nix copy`: our store parameters added, the user's own kept. */
+/** Adds `params` to the URL's query; a parameter the URL already names keeps the URL's value. */
+function withStoreParams(url, params) {
+    const at = url.indexOf('?');
+    const base = at === -1 ? url : url.slice(0, at);
+    const query = at === -1
+        ? []
+        : url
+            .slice(at + 1)
+            .split('&')
+            .filter((p) => p !== '');
+    const named = new Set(query.map((p) => p.split('=')[0]));
+    for (const [key, value] of Object.entries(params)) {
+        if (value === undefined || named.has(key))
+            continue;
+        query.push(`${key}=${value}`);
+    }
+    return query.length === 0 ? base : `${base}?${query.join('&')}`;
+}
+/** The URL without its query, for logs and the summary (a `secret-key=` path is not a secret, but noise). */
+function displayUrl(url) {
+    const at = url.indexOf('?');
+    return at === -1 ? url : url.slice(0, at);
+}
+
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/system/stream.ts
+/**
+ * Running a long command whose output is read as it comes: a callback per line of stdout and stderr
+ * (nothing is echoed to the log, so a caller decides what may be shown), input on stdin, and an
+ * AbortSignal or a timeout that stops the command's whole process group (SIGTERM, then SIGKILL after
+ * a grace). Resolves, never rejects, with the exit code and the last lines of stderr.
+ */
+
+
+
+
+const DEFAULT_KILL_GRACE_MS = 2000;
+const DEFAULT_TAIL_LINES = 20;
+/** Calls `onLine` per complete line of a byte stream; `end()` flushes a last unterminated line. */
+function lineSplitter(onLine) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let rest = '';
+    const emit = (text) => {
+        rest += text;
+        let nl = rest.indexOf('\n');
+        while (nl >= 0) {
+            onLine(rest.slice(0, nl).replace(/\r$/, ''));
+            rest = rest.slice(nl + 1);
+            nl = rest.indexOf('\n');
+        }
+    };
+    return {
+        push: (b) => {
+            emit(decoder.write(b));
+        },
+        end: () => {
+            emit(decoder.end());
+            if (rest !== '')
+                onLine(rest);
+            rest = '';
+        },
+    };
+}
+/** Calls `fn`, swallowing what it throws: a caller's line callback must not break the runner. */
+function safely(fn, line) {
+    try {
+        fn?.(line);
+    }
+    catch {
+        // the caller's problem, not the command's
+    }
+}
+const streamCommand = (command, args, options = {}) => new Promise((resolve) => {
+    const tailLines = options.tailLines ?? DEFAULT_TAIL_LINES;
+    const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    const tail = [];
+    const tailText = () => tail.map((l) => `${l}\n`).join('');
+    if (options.signal?.aborted === true) {
+        resolve({ code: 128 + external_node_os_.constants.signals.SIGTERM, timedOut: false, aborted: true, stderrTail: '' });
+        return;
+    }
+    const child = (0,external_node_child_process_.spawn)(command, args, {
+        env: options.env ?? process.env,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group, so that stopping it stops what it started too.
+        detached: true,
+    });
+    const out = lineSplitter((line) => {
+        safely(options.onStdoutLine, line);
+    });
+    const err = lineSplitter((line) => {
+        tail.push(line);
+        if (tail.length > tailLines)
+            tail.shift();
+        safely(options.onStderrLine, line);
+    });
+    child.stdout.on('data', out.push);
+    child.stderr.on('data', err.push);
+    child.stdin.on('error', () => undefined); // the command may exit without reading its input
+    child.stdin.end(options.input ?? '');
+    let timedOut = false;
+    let aborted = false;
+    const timers = [];
+    const killGroup = (signal) => {
+        try {
+            if (child.pid !== undefined)
+                process.kill(-child.pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    };
+    let settled = false;
+    const finish = (result) => {
+        if (settled)
+            return;
+        settled = true;
+        for (const t of timers)
+            clearTimeout(t);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+    };
+    const stop = () => {
+        killGroup('SIGTERM');
+        timers.push(setTimeout(() => {
+            killGroup('SIGKILL');
+            // A process that not even SIGKILL ends (stuck in the kernel) must not hang the caller.
+            timers.push(setTimeout(() => {
+                child.stdout.destroy();
+                child.stderr.destroy();
+                child.unref();
+                finish({ code: 128 + external_node_os_.constants.signals.SIGKILL, timedOut, aborted, stderrTail: tailText() });
+            }, grace).unref());
+        }, grace).unref());
+    };
+    function onAbort() {
+        if (settled || aborted || timedOut)
+            return;
+        aborted = true;
+        stop();
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs !== undefined) {
+        timers.push(setTimeout(() => {
+            if (aborted)
+                return;
+            timedOut = true;
+            stop();
+        }, options.timeoutMs));
+    }
+    child.on('error', (error) => {
+        err.push(Buffer.from(`${command}: ${error.message}\n`));
+        finish({ code: NOT_FOUND_EXIT_CODE, timedOut: false, aborted: false, stderrTail: tailText() });
+    });
+    child.on('close', (code, signal) => {
+        out.end();
+        err.end();
+        if (timedOut || aborted)
+            killGroup('SIGKILL'); // what the command started and left behind
+        const exit = timedOut
+            ? TIMEOUT_EXIT_CODE
+            : (code ?? 128 + (signal === null ? 0 : external_node_os_.constants.signals[signal]));
+        finish({ code: exit, timedOut, aborted, stderrTail: tailText() });
+    });
+});
+
+;// CONCATENATED MODULE: ./src/push/uploader-spec.ts
+const uploader_spec_UPLOADER_SPEC_VERSION = 1;
+function filtersOf(spec) {
+    return {
+        exclude: spec.exclude === undefined ? undefined : new RegExp(spec.exclude, 'u'),
+        include: spec.include === undefined ? undefined : new RegExp(spec.include, 'u'),
+        derivations: spec.derivations,
+    };
+}
+function parseUploaderSpec(text) {
+    const raw = JSON.parse(text);
+    if (raw.version !== uploader_spec_UPLOADER_SPEC_VERSION)
+        throw new Error(`unknown uploader spec version ${String(raw.version)}`);
+    for (const key of ['queue', 'url', 'logFile', 'recordFile', 'lifeline']) {
+        if (typeof raw[key] !== 'string' || raw[key] === '')
+            throw new Error(`spec.${key} must be a non-empty string`);
+    }
+    if (typeof raw.jobs !== 'number' || raw.jobs < 1)
+        throw new Error('spec.jobs must be a positive number');
+    return raw;
+}
+/** The uploader's record, as post reads it (a torn last line is skipped). */
+function parseRecord(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const v = JSON.parse(line);
+            if (typeof v.path === 'string' && typeof v.narSize === 'number') {
+                out.push({
+                    path: v.path,
+                    narSize: v.narSize,
+                    fileSize: typeof v.fileSize === 'number' ? v.fileSize : undefined,
+                });
+            }
+        }
+        catch {
+            // a line cut short when the uploader was stopped
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/system/detached.ts
+/**
+ * Background helpers of the job (the credential refresher, the during-build uploader): started detached
+ * (their own session, no handle on the step's output, or the runner would wait for them), handed a JSON
+ * spec on stdin, awaited until they say `ready` on fd 3; stopped with SIGTERM, a bounded wait, SIGKILL.
+ */
+
+
+
+
+
+
+/** The descriptor a helper writes `ready` to. */
+const detached_READY_FD = 3;
+async function logTail(path) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    return text.trim().split('\n').slice(-5).join('\n');
+}
+/** Starts a helper and returns its pid once it says it runs. */
+async function detached_startDetached(start) {
+    await mkdir(dirname(start.logFile), { recursive: true, mode: 0o700 });
+    const log = await open(start.logFile, 'a', 0o600);
+    await chmod(start.logFile, 0o600);
+    let child;
+    try {
+        child = spawn(start.node, [start.script], {
+            detached: true,
+            cwd: '/',
+            env: start.env,
+            // stdout ignored: @actions/core writes `::add-mask::<secret>` there. stderr (crashes) to the log.
+            stdio: ['pipe', 'ignore', log.fd, 'pipe'],
+        });
+    }
+    finally {
+        await log.close();
+    }
+    const ready = child.stdio[detached_READY_FD];
+    const said = [];
+    const timeoutMs = start.readyTimeoutMs ?? 10_000;
+    const outcome = await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            resolve(`it did not say ready within ${timeoutMs} ms`);
+        }, timeoutMs);
+        const done = (result) => {
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.once('error', (error) => {
+            done(`it could not be started: ${error.message}`);
+        });
+        child.once('exit', (code, signal) => {
+            done(`it exited (${signal ?? `code ${code ?? '?'}`})`);
+        });
+        ready?.on('data', (chunk) => {
+            said.push(chunk);
+            if (Buffer.concat(said).toString('utf8').includes('ready\n'))
+                done('ready');
+        });
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(JSON.stringify(start.spec));
+    });
+    ready?.destroy();
+    child.stdin?.destroy();
+    child.unref();
+    if (outcome !== 'ready' || child.pid === undefined) {
+        if (child.pid !== undefined && child.exitCode === null)
+            child.kill('SIGKILL');
+        const tail = await logTail(start.logFile);
+        throw new ActionError(`${start.what[0]?.toUpperCase() ?? ''}${start.what.slice(1)} did not start: ${outcome}.${tail === '' ? '' : ` Its log (${start.logFile}):\n${tail}`}`);
+    }
+    return child.pid;
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `pid` is a live process (a zombie is gone: it only waits to be reaped). */
+async function alive(pid) {
+    try {
+        process.kill(pid, 0);
+    }
+    catch {
+        // ESRCH: gone. EPERM: another user's process holds the pid now, not ours.
+        return false;
+    }
+    const stat = await (0,promises_.readFile)(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    // Without /proc (macOS) the signal is all there is to know.
+    if (stat === undefined)
+        return !(0,external_node_fs_.existsSync)('/proc/self');
+    return parseProcStat(stat)?.state !== 'Z';
+}
+/** A process whose command line shows the bundle `<bundle>/index.js` (where /proc tells; elsewhere assumed). */
+async function runsBundle(pid, bundle) {
+    if (!(0,external_node_fs_.existsSync)('/proc/self'))
+        return true;
+    const cmdline = await (0,promises_.readFile)(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    return cmdline?.split('\0').some((arg) => arg.endsWith((0,external_node_path_.join)(bundle, 'index.js'))) === true;
+}
+async function gone(pid, withinMs) {
+    const until = Date.now() + withinMs;
+    for (;;) {
+        if (!(await alive(pid)))
+            return true;
+        if (Date.now() >= until)
+            return false;
+        await sleep(25);
+    }
+}
+/**
+ * Stops a helper: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL. Nothing happens
+ * when it is gone already or the pid no longer runs the bundle.
+ */
+async function stopDetached(pid, bundle, options = {}) {
+    if (!Number.isInteger(pid) || pid <= 1)
+        return 'not-running';
+    if (!(await alive(pid)) || !(await runsBundle(pid, bundle)))
+        return 'not-running';
+    try {
+        process.kill(pid, 'SIGTERM');
+    }
+    catch {
+        return 'not-running';
+    }
+    if (await gone(pid, options.timeoutMs ?? 3_000))
+        return 'stopped';
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        return 'stopped';
+    }
+    await gone(pid, 2_000);
+    return 'killed';
+}
+
+;// CONCATENATED MODULE: ./src/steps/paths.ts
+function paths_actionTemp(sys) {
+    return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
+}
+
+;// CONCATENATED MODULE: ./src/steps/push-uploader.ts
+/**
+ * The during-build uploader's life: main starts it when our post-build hook is in place (with the signing
+ * key written 0600 for the job), post stops it before its own push, prints its log and reads its record.
+ */
+
+
+
+
+
+
+
+
+/** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
+const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
+function uploaderEnv(env) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined && !DROPPED.test(k))
+            out[k] = v;
+    return out;
+}
+/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+function cacheEnv(sys, cache) {
+    if (!cache.startsWith('s3://'))
+        return {};
+    const temp = paths_actionTemp(sys);
+    return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+}
+/** Where the signing key lives while it is needed (0600, the job user's). */
+const signingKeyPath = (sys) => `${paths_actionTemp(sys)}/push/signing-key`;
+async function writeSigningKey(sys, secret) {
+    const path = signingKeyPath(sys);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true, mode: 0o700 });
+    await (0,promises_.writeFile)(path, secret, { mode: 0o600 });
+    await (0,promises_.chmod)(path, 0o600);
+    return path;
+}
+async function removeSigningKey(sys) {
+    await (0,promises_.rm)(signingKeyPath(sys), { force: true });
+}
+/** The cache URL `nix copy` is given: compression and signing added, the user's own parameters kept. */
+function pushUrl(cache, push, keyFile) {
+    return withStoreParams(cache, { compression: push.compression, 'secret-key': keyFile });
+}
+async function startUploader(sys, push, cache, queue) {
+    const temp = actionTemp(sys);
+    const keyFile = push.signingKey === undefined ? undefined : await writeSigningKey(sys, push.signingKey.secret);
+    const log = `${temp}/uploader.log`;
+    const record = `${temp}/uploader.record`;
+    await writeFile(record, '', { mode: 0o644 });
+    const spec = {
+        version: UPLOADER_SPEC_VERSION,
+        queue,
+        url: pushUrl(cache, push, keyFile),
+        env: cacheEnv(sys, cache),
+        exclude: push.filters.exclude?.source,
+        include: push.filters.include?.source,
+        derivations: push.filters.derivations,
+        upstream: push.upstream.map((u) => u.url),
+        jobs: push.jobs,
+        logFile: log,
+        recordFile: record,
+        lifeline: log,
+        readyFd: READY_FD,
+    };
+    const pid = await startDetached({
+        what: 'the during-build uploader',
+        node: process.execPath,
+        script: join(dirname(fileURLToPath(import.meta.url)), '..', 'upload', 'index.js'),
+        spec,
+        logFile: log,
+        env: uploaderEnv(sys.env),
+    });
+    core.info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
+    return { pid, log, record };
+}
+/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
+async function stopUploader(uploader) {
+    const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+    const text = await (0,promises_.readFile)(uploader.log, 'utf8').catch(() => '');
+    lib_core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
+    return parseRecord(await (0,promises_.readFile)(uploader.record, 'utf8').catch(() => ''));
+}
+
+// EXTERNAL MODULE: ./src/login/oidc.ts
+var oidc = __nccwpck_require__(7536);
+;// CONCATENATED MODULE: ./src/steps/push-renew.ts
+/**
+ * "Credentials renewed right before the push": post renews the login's credential once more, in process,
+ * into the same files the refresher writes, so a push that starts late in a long job starts fresh. The
+ * refresher keeps running through the push and renews again when due.
+ */
+
+
+
+async function renewBeforePush(state, files) {
+    const spec = state.login?.renewal;
+    if (spec === undefined)
+        return;
+    // Loaded only when there is something to renew (an AWS renewal brings the AWS SDK).
+    const { applyWrites, renewalFor } = await Promise.all(/* import() */[__nccwpck_require__.e(695), __nccwpck_require__.e(942)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9942));
+    const renewal = renewalFor(spec, { mint: oidc/* mintIdToken */.nT, exchange: { mask: (s) => { lib_core.setSecret(s); } } });
+    try {
+        const renewed = await renewal.renew();
+        await applyWrites(files, renewed.writes);
+        lib_core.info(`Renewed the ${renewal.what} for the push: valid until ${new Date(renewed.expiresAt).toISOString()}.`);
+    }
+    catch (error) {
+        lib_core.warning(`Could not renew the ${renewal.what} before the push (${(0,errors/* errorMessage */.g)(error)}); ` +
+            'pushing with the credential written last.');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/push/narinfo.ts
+/**
+ * `.narinfo` files of Nix binary caches: parsing them, the fingerprint Nix signs
+ * (`1;<storePath>;sha256:<nix-base32 NAR hash>;<narSize>;<sorted full reference paths, comma-separated>`)
+ * and NAR hashes in any of the spellings Nix prints, reduced to the one the fingerprint uses.
+ */
+
+/** Nix's base-32 alphabet (no e, o, t, u). */
+const NIX_BASE32 = '0123456789abcdfghijklmnpqrsvwxyz';
+const BASE32_HASH = /^[0-9a-df-np-sv-z]{52}$/;
+const BASE16_HASH = /^[0-9a-fA-F]{64}$/;
+const BASE64_HASH = /^[A-Za-z0-9+/]{43}=$/;
+const STORE_BASE = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+const SIZE = /^(0|[1-9][0-9]{0,15})$/;
+/** Nix's base-32 encoding (the last byte's bits first). */
+function toNixBase32(bytes) {
+    const length = Math.floor((bytes.length * 8 - 1) / 5) + 1;
+    let out = '';
+    for (let n = length - 1; n >= 0; n--) {
+        const bit = n * 5;
+        const i = Math.floor(bit / 8);
+        const j = bit % 8;
+        const low = (bytes[i] ?? 0) >> j;
+        const high = i + 1 < bytes.length ? (bytes[i + 1] ?? 0) << (8 - j) : 0;
+        out += NIX_BASE32.charAt((low | high) & 0x1f);
+    }
+    return out;
+}
+/**
+ * A SHA-256 hash as `sha256:<nix-base32>`, from any spelling Nix uses: `sha256:` with base-32, base-16
+ * or base-64, or SRI `sha256-<base64>` (what `nix path-info --json` prints). Undefined otherwise.
+ */
+function normalizeSha256(text) {
+    const sri = /^sha256-(.*)$/.exec(text);
+    const typed = /^sha256:(.*)$/.exec(text);
+    const digest = sri?.[1] ?? typed?.[1];
+    if (digest === undefined)
+        return undefined;
+    if (sri === null && BASE32_HASH.test(digest))
+        return `sha256:${digest}`;
+    if (sri === null && BASE16_HASH.test(digest))
+        return `sha256:${toNixBase32(Buffer.from(digest, 'hex'))}`;
+    if (BASE64_HASH.test(digest))
+        return `sha256:${toNixBase32(Buffer.from(digest, 'base64'))}`;
+    return undefined;
+}
+function parseSize(field, value) {
+    if (!SIZE.test(value))
+        throw new Error(`${field} is not a size`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n))
+        throw new Error(`${field} is too large`);
+    return n;
+}
+/**
+ * Parses narinfo text. Throws (a message without the file's content) when a field Nix requires is
+ * missing or malformed: StorePath, URL, NarHash, NarSize; References must be store base names.
+ */
+function parseNarInfo(text) {
+    const fields = new Map();
+    const sigs = [];
+    for (const raw of text.split('\n')) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line === '')
+            continue;
+        const match = /^([A-Za-z][A-Za-z0-9-]*):(?: (.*))?$/.exec(line);
+        if (match?.[1] === undefined)
+            throw new Error('a line is not "Key: value"');
+        const value = match[2] ?? '';
+        if (match[1] === 'Sig')
+            sigs.push(value);
+        else if (!fields.has(match[1]))
+            fields.set(match[1], value);
+    }
+    const need = (key) => {
+        const value = fields.get(key);
+        if (value === undefined || value === '')
+            throw new Error(`${key} is missing`);
+        return value;
+    };
+    const storePath = need('StorePath');
+    if (!storePath.startsWith('/') || !STORE_BASE.test((0,external_node_path_.basename)(storePath))) {
+        throw new Error('StorePath is not a store path');
+    }
+    const narHash = need('NarHash');
+    if (normalizeSha256(narHash) === undefined)
+        throw new Error('NarHash is not a SHA-256 hash');
+    const references = (fields.get('References') ?? '').split(' ').filter((r) => r !== '');
+    if (references.some((r) => !STORE_BASE.test(r)))
+        throw new Error('References are not store names');
+    const fileSize = fields.get('FileSize');
+    const fileHash = fields.get('FileHash');
+    const deriver = fields.get('Deriver');
+    const ca = fields.get('CA');
+    return {
+        storePath,
+        url: need('URL'),
+        compression: fields.get('Compression') || 'bzip2',
+        narHash,
+        narSize: parseSize('NarSize', need('NarSize')),
+        references,
+        sigs,
+        ...(fileHash ? { fileHash } : {}),
+        ...(fileSize === undefined ? {} : { fileSize: parseSize('FileSize', fileSize) }),
+        ...(deriver ? { deriver } : {}),
+        ...(ca ? { ca } : {}),
+    };
+}
+/** The text Nix signs for a path (`ValidPathInfo::fingerprint`); throws when Nix would refuse to. */
+function fingerprint(info) {
+    const hash = normalizeSha256(info.narHash);
+    if (hash === undefined)
+        throw new Error(`the NAR hash of ${info.storePath} is not a SHA-256 hash`);
+    if (info.narSize === 0)
+        throw new Error(`the NAR size of ${info.storePath} is not known`);
+    const storeDir = (0,external_node_path_.dirname)(info.storePath);
+    const references = [...new Set(info.references)].map((r) => `${storeDir}/${r}`).sort();
+    return `1;${info.storePath};${hash};${info.narSize};${references.join(',')}`;
+}
+/** The fingerprint of a local path, as Nix computes it when it signs the path's narinfo. */
+function pathInfoFingerprint(info) {
+    return fingerprint({
+        storePath: info.path,
+        narHash: info.narHash,
+        narSize: info.narSize,
+        references: info.references.map((r) => basename(r)),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/push/verify.ts
+/**
+ * Verification after a push: each pushed path's narinfo read back from the cache (HTTP(S) with the
+ * netrc credentials Nix would send, or a file:// directory) and checked against the local path — the
+ * same StorePath, NarHash, NarSize and references, and a Sig that verifies against the public keys —
+ * the automated form of "does a fresh machine substitute this?". Other schemes (s3://) are reported
+ * as not verifiable here, for the caller to fall back on another check.
+ */
+
+
+
+
+
+
+
+/** One GET of a narinfo (redirects followed; credentials only within the cache's origin). */
+async function readHttp(url, authorization, fetchLike, timeoutMs, signal) {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+        const res = await fetchLike(url, {
+            method: 'GET',
+            headers: authorization === undefined ? {} : { authorization },
+            redirect: 'follow',
+            signal: AbortSignal.any([timeout, signal]),
+        });
+        const text = await res.text();
+        if (res.status === 200)
+            return { kind: 'found', text };
+        // Nix treats 403 as 404.
+        if (res.status === 404 || res.status === 403)
+            return { kind: 'missing' };
+        const after = Number(res.headers.get('retry-after') ?? '');
+        const hint = res.status === 401 ? ' (the cache refused the credentials)' : '';
+        return {
+            kind: 'failed',
+            reason: `HTTP ${res.status}${hint}`,
+            retry: res.status === 429 || res.status >= 500,
+            ...(Number.isFinite(after) && after > 0 ? { afterMs: Math.min(after * 1000, 10_000) } : {}),
+        };
+    }
+    catch (error) {
+        const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeFailure(error);
+        return { kind: 'failed', reason, retry: !signal.aborted };
+    }
+}
+/** Why the narinfo does not describe `local`, or undefined when it does. */
+function verify_compare(local, info) {
+    if (info.storePath !== local.path)
+        return `the narinfo is for ${info.storePath}`;
+    if (normalizeSha256(info.narHash) !== normalizeSha256(local.narHash)) {
+        return `NarHash ${info.narHash} differs from the local ${local.narHash}`;
+    }
+    if (info.narSize !== local.narSize)
+        return `NarSize ${info.narSize} differs from the local ${local.narSize}`;
+    const cached = [...new Set(info.references)].sort().join(' ');
+    const wanted = [...new Set(local.references.map((r) => (0,external_node_path_.basename)(r)))].sort().join(' ');
+    if (cached !== wanted)
+        return 'References differ from the local path';
+    return undefined;
+}
+/** Whether a Sig of the narinfo verifies against one of the keys. */
+function signedBy(info, publicKeys) {
+    let print;
+    try {
+        print = fingerprint(info);
+    }
+    catch {
+        return false; // Nix cannot sign (or check) a path of unknown NAR size either
+    }
+    return info.sigs.some((sig) => verifySignature(publicKeys, print, sig));
+}
+/**
+ * Reads back and checks the narinfo of every path in `options.paths`. Never throws for what the cache
+ * answers; throws an ActionError only when `options.netrc` does not parse.
+ */
+async function verifyPushed(options) {
+    const started = external_node_perf_hooks_.performance.now();
+    let url;
+    try {
+        url = new URL(options.cacheUrl);
+    }
+    catch {
+        return { verifiable: false, reason: 'the cache URL does not parse' };
+    }
+    const isFile = url.protocol === 'file:';
+    if (!isFile && url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return { verifiable: false, reason: `${url.protocol}// caches are not read back here` };
+    }
+    const files = options.files ?? realSystem().files;
+    const authorization = isFile || options.netrc === undefined ? undefined : netrcAuthorization(options.netrc, url.hostname);
+    const dir = decodeURIComponent(url.pathname).replace(/\/+$/, '');
+    const attempts = Math.max(1, options.attempts ?? 3);
+    const retryDelayMs = options.retryDelayMs ?? 250;
+    const giveUpAfter = Math.max(1, options.giveUpAfter ?? 5);
+    const overall = AbortSignal.timeout(options.overallTimeoutMs ?? 300_000);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([overall, stop.signal]);
+    let gaveUp;
+    let failuresInARow = 0;
+    const client = options.fetch === undefined ? createHttpClient() : { fetch: options.fetch, close() { } };
+    const read = async (hash) => {
+        if (isFile) {
+            const text = await files.read(`${dir}/${hash}.narinfo`);
+            return text === undefined ? { kind: 'missing' } : { kind: 'found', text };
+        }
+        let last = { kind: 'failed', reason: 'not read', retry: false };
+        for (let n = 1; n <= attempts && !signal.aborted; n++) {
+            last = await readHttp(narinfoUrl(options.cacheUrl, hash), authorization, client.fetch, options.timeoutMs ?? 10_000, signal);
+            if (last.kind !== 'failed' || !last.retry || n === attempts)
+                break;
+            const wait = last.afterMs ?? retryDelayMs * 2 ** (n - 1);
+            await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        return last;
+    };
+    const ok = [];
+    const missing = [];
+    const badSignature = [];
+    const mismatch = [];
+    const unreadable = [];
+    const done = new Set();
+    const verifyOne = async (local) => {
+        const hash = storeHash(local.path);
+        if (hash === undefined) {
+            done.add(local.path);
+            mismatch.push({ path: local.path, why: 'not a store path' });
+            return;
+        }
+        const answer = await read(hash);
+        if (signal.aborted && answer.kind === 'failed')
+            return; // reported below with the others not read
+        done.add(local.path);
+        if (answer.kind === 'failed') {
+            unreadable.push({ path: local.path, why: answer.reason });
+            failuresInARow += 1;
+            if (failuresInARow >= giveUpAfter && gaveUp === undefined) {
+                gaveUp = `given up on the cache after ${failuresInARow} narinfos in a row could not be read (${answer.reason})`;
+                stop.abort();
+            }
+            return;
+        }
+        failuresInARow = 0;
+        if (answer.kind === 'missing') {
+            missing.push(local.path);
+            return;
+        }
+        let why;
+        let info;
+        try {
+            info = parseNarInfo(answer.text);
+            why = verify_compare(local, info);
+        }
+        catch (error) {
+            why = `the narinfo does not parse: ${(0,errors/* errorMessage */.g)(error)}`;
+        }
+        if (why !== undefined || info === undefined) {
+            mismatch.push({ path: local.path, why: why ?? 'the narinfo does not parse' });
+            return;
+        }
+        if (options.publicKeys.length > 0 && !signedBy(info, options.publicKeys)) {
+            badSignature.push(local.path);
+            return;
+        }
+        ok.push(local.path);
+    };
+    try {
+        await forEachLimit(options.paths, options.concurrency ?? 32, verifyOne, signal);
+    }
+    finally {
+        client.close();
+    }
+    const notRead = gaveUp ?? `the verification ran out of time (${options.overallTimeoutMs ?? 300_000} ms)`;
+    for (const p of options.paths)
+        if (!done.has(p.path))
+            unreadable.push({ path: p.path, why: notRead });
+    return {
+        verifiable: true,
+        checks: options.publicKeys.length > 0 ? 'signatures' : 'presence',
+        ok,
+        missing,
+        badSignature,
+        mismatch,
+        unreadable,
+        elapsedMs: Math.round(external_node_perf_hooks_.performance.now() - started),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/steps/push-verify.ts
+/**
+ * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
+ * with the credentials the daemon reads (its netrc), and its signature checked against the trusted keys.
+ */
+
+
+/** The netrc text the daemon reads (root's copy first), else the job user's copy; undefined: none. */
+async function daemonNetrc(state, files) {
+    const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
+    const ordered = [
+        ...records.filter((c) => c.owner === 'root'),
+        ...records.filter((c) => c.owner === 'user'),
+    ];
+    for (const record of ordered) {
+        const text = await files.read(record.owner, record.path).catch(() => undefined);
+        if (text !== undefined)
+            return text;
+    }
+    return undefined;
+}
+function summarize(report, checked) {
+    if (!report.verifiable)
+        return { checked, ok: 0, problems: [], note: `not read back: ${report.reason}` };
+    const problems = [
+        ...report.missing.map((p) => `${p}: no narinfo in the cache`),
+        ...report.badSignature.map((p) => `${p}: no signature by a trusted key`),
+        ...report.mismatch.map((m) => `${m.path}: ${m.why}`),
+        ...report.unreadable.map((m) => `${m.path}: not read (${m.why})`),
+    ];
+    return {
+        checked,
+        ok: report.ok.length,
+        problems,
+        ...(report.checks === 'presence' ? { note: 'presence and content only: no public key to check' } : {}),
+    };
+}
+async function verifyStage(state, cache, paths, inputs, files) {
+    const signing = inputs.push.signingKey?.publicKey;
+    const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
+    const netrc = await daemonNetrc(state, files);
+    const report = await verifyPushed({
+        cacheUrl: cache,
+        paths,
+        publicKeys,
+        ...(netrc === undefined ? {} : { netrc }),
+    });
+    const summary = summarize(report, paths.length);
+    lib_core.info(`Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`);
+    return summary;
+}
+
+;// CONCATENATED MODULE: ./src/steps/push.ts
+/**
+ * The post step's push: what the job added to the store since main, its closure, filtered, less what an
+ * upstream cache has, copied to the cache (credentials renewed first, signed, compressed, in parallel,
+ * references first), read back and checked, and one table saying what happened.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const HEARTBEAT_MS = 30_000;
+/** The environment `nix copy` runs with: the job's, plus the AWS files of our profile for an s3:// cache. */
+function copyEnv(sys, cache) {
+    const env = {};
+    for (const [k, v] of Object.entries(sys.env))
+        if (v !== undefined)
+            env[k] = v;
+    return { ...env, ...cacheEnv(sys, cache) };
+}
+async function pushStage(sys, state, push, inputs, files, early = []) {
+    const started = Date.now();
+    const env = copyEnv(sys, push.cache);
+    const settings = inputs.push;
+    const before = await readSnapshot(push.snapshot);
+    if (before === undefined) {
+        return {
+            report: undefined,
+            problem: `the store listing main saved (${push.snapshot}) is gone: nothing pushed`,
+        };
+    }
+    const discovered = await lib_core.group('Find what the job added to the store', async () => {
+        const candidates = newEntries(before, await listStore(push.storeDir), push.storeDir);
+        const { valid, invalid } = await queryPathInfo(sys.exec, candidates, { closure: true, env });
+        const invalidSet = new Set(invalid);
+        const found = candidates.filter((p) => !invalidSet.has(p));
+        lib_core.info(`${candidates.length} new store entr${candidates.length === 1 ? 'y' : 'ies'}, ${found.length} valid; closure of ${valid.length} path(s).`);
+        return { found, closure: valid };
+    });
+    const noUpstream = new Set();
+    const first = selectPush(discovered.found, discovered.closure, settings.filters, noUpstream);
+    const upstream = settings.upstream.length === 0 || first.toPush.length === 0
+        ? { present: noUpstream, unreachable: [] }
+        : await lib_core.group('Check upstream caches', async () => {
+            const result = await checkUpstream(settings.upstream.map((u) => u.url), first.toPush.map((p) => p.path));
+            lib_core.info(`${result.present.size} of ${first.toPush.length} path(s) are in an upstream cache: not pushed.`);
+            for (const u of result.unreachable)
+                lib_core.warning(`Upstream cache ${u.url} not reached (${u.reason}).`);
+            return result;
+        });
+    const selection = selectPush(discovered.found, discovered.closure, settings.filters, upstream.present);
+    let outcome = { pushed: [], present: [], failed: [], timedOut: false, elapsedMs: 0 };
+    const prepareMs = Date.now() - started;
+    if (selection.toPush.length > 0) {
+        await renewBeforePush(state, files);
+        const key = settings.signingKey === undefined ? undefined : await writeSigningKey(sys, settings.signingKey.secret);
+        try {
+            const url = pushUrl(push.cache, settings, key);
+            outcome = await lib_core.group(`Push ${selection.toPush.length} path(s) to ${displayUrl(push.cache)}`, () => pushPaths(selection.toPush, {
+                url,
+                env,
+                jobs: settings.jobs,
+                deadline: Date.now() + settings.timeoutSeconds * 1000,
+                heartbeatMs: HEARTBEAT_MS,
+                onHeartbeat: (p) => { lib_core.info(heartbeatLine(p)); },
+                run: streamCommand,
+            }));
+        }
+        finally {
+            await removeSigningKey(sys);
+        }
+    }
+    else {
+        lib_core.info('Nothing to push.');
+    }
+    // What this job put in the cache: by the post step, or by the uploader while it ran.
+    const ours = new Set([...outcome.pushed.map((p) => p.path), ...early.map((p) => p.path)]);
+    const toVerify = selection.toPush.filter((p) => ours.has(p.path));
+    const verify = settings.verify && toVerify.length > 0
+        ? await lib_core.group('Verify the pushed paths', () => verifyStage(state, push.cache, toVerify, inputs, files))
+        : undefined;
+    const report = {
+        cache: displayUrl(push.cache),
+        selection,
+        upstream: { skipped: upstream.present.size, unreachable: upstream.unreachable.map((u) => u.url) },
+        outcome,
+        early,
+        verify,
+        prepareMs,
+    };
+    return { report, problem: problemOf(report) };
+}
+function problemOf(report) {
+    const { outcome, verify } = report;
+    const parts = [];
+    if (outcome.failed.length > 0) {
+        const shown = outcome.failed.slice(0, 10).map((f) => `  ${f.path}: ${f.reason}`);
+        const more = outcome.failed.length > 10 ? [`  … and ${outcome.failed.length - 10} more`] : [];
+        parts.push(`${outcome.failed.length} path(s) were not pushed${outcome.timedOut ? " (the 'push-timeout' bound was reached)" : ''}:\n${[...shown, ...more].join('\n')}`);
+    }
+    if (verify !== undefined && verify.problems.length > 0) {
+        parts.push(`${verify.problems.length} pushed path(s) failed verification:\n  ${verify.problems.slice(0, 10).join('\n  ')}`);
+    }
+    return parts.length === 0 ? undefined : parts.join('\n');
+}
+/** Post's push: runs it when main said so, reports it, and turns a failure into a warning or an error. */
+async function runPush(sys, state, inputs, files) {
+    const push = state.push;
+    if (push === undefined)
+        return;
+    if (push.skip !== undefined || push.snapshot === undefined || push.cache === undefined) {
+        lib_core.info(`Push skipped: ${push.skip ?? 'nothing to push to'}.`);
+        return;
+    }
+    let result;
+    try {
+        const early = push.uploader === undefined
+            ? []
+            : await lib_core.group('Stop the during-build uploader', () => stopUploader(push.uploader));
+        result = await pushStage(sys, state, { ...push, snapshot: push.snapshot, cache: push.cache }, inputs, files, early);
+    }
+    catch (error) {
+        result = { report: undefined, problem: `the push stopped: ${(0,errors/* errorMessage */.g)(error)}` };
+    }
+    finally {
+        // The uploader's copy of the key, or ours: gone whatever happened.
+        await removeSigningKey(sys);
+    }
+    if (result.report !== undefined) {
+        const rows = pushRows(result.report);
+        summary_logRows(rows);
+        if (inputs.jobSummary)
+            await writeSummaryTable('Nix cache push', rows);
+    }
+    if (result.problem === undefined)
+        return;
+    const advice = inputs.push.failOnError
+        ? ''
+        : " The job keeps its status (set 'fail-on-push-error: true' to fail it).";
+    const message = `Push to the cache: ${result.problem}${advice}`;
+    if (inputs.push.failOnError)
+        lib_core.setFailed(message);
+    else
+        lib_core.warning(message);
+}
+
+;// CONCATENATED MODULE: ./src/login/refresh/process.ts
+/**
+ * Starting and stopping the refresher process (see system/detached.ts). Main starts it detached (its own session, no handle on
+ * the step's output, or the runner would wait for it), hands it the spec on stdin and waits until it
+ * says `ready`; post stops it (SIGTERM, a bounded wait, SIGKILL) before removing the credentials.
+ */
+
+
+
+
+/** The refresher bundle beside this one (dist/refresh/index.js next to dist/main/index.js). */
+const refresherScript = () => join(dirname(fileURLToPath(import.meta.url)), '..', 'refresh', 'index.js');
+/** Environment variables the refresher gets: nothing secret (no INPUT_*, no tokens). */
+const PASSED_ENV = (/* unused pure expression or super */ null && ([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'LANG',
+    'LC_ALL',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    // The runner ends processes carrying its job's tracking id when the job is over.
+    'RUNNER_TRACKING_ID',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+]));
+function refresherEnv(env) {
+    const out = {};
+    for (const name of PASSED_ENV) {
+        const value = env[name];
+        if (value !== undefined)
+            out[name] = value;
+    }
+    return out;
+}
+/** Starts the refresher and returns its pid once it runs. */
+async function process_startRefresher(spec, options = {}) {
+    const full = {
+        ...spec,
+        version: SPEC_VERSION,
+        maxRunMs: spec.maxRunMs ?? DEFAULT_MAX_RUN_MS,
+        readyFd: READY_FD,
+    };
+    return startDetached({
+        what: 'the credential refresher',
+        node: options.node ?? process.execPath,
+        script: options.script ?? refresherScript(),
+        spec: full,
+        logFile: spec.logFile,
+        env: refresherEnv(options.env ?? process.env),
+        ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+    });
+}
+/**
+ * Stops the refresher: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL.
+ * Nothing happens when it is gone already or the pid is no longer the refresher's.
+ */
+function stopRefresher(pid, options = {}) {
+    return stopDetached(pid, 'refresh', options);
+}
+
+;// CONCATENATED MODULE: ./src/steps/renewal.ts
+/**
+ * Keeping credentials valid for the whole job: main starts the detached refresher with what to renew
+ * and where it goes; post stops it (before removing the credentials) and prints its log.
+ */
+
+
+
+
+
+
+const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
+/** The netrc files the configuration wrote for the cache host: the refresher rewrites the same ones. */
+function netrcSpec(configured, machine) {
+    const files = (configured?.plan.writes ?? [])
+        .filter((w) => NETRC_ROLES.has(w.role))
+        .map((w) => ({ owner: w.owner, path: w.path, mode: w.mode }));
+    return files.length === 0 ? undefined : { machine, login: DEFAULT_NETRC_LOGIN, files };
+}
+/**
+ * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
+ * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
+ */
+function awsSpec(loggedIn) {
+    const mode = loggedIn.decision.mode;
+    if (mode.kind !== 'aws' || loggedIn.aws === undefined)
+        return undefined;
+    const { aws } = mode;
+    const { user, root } = loggedIn.aws;
+    const target = (owner, f) => ({
+        owner,
+        credentials: f.credentials,
+        config: f.config,
+        mode: 0o600,
+    });
+    const files = [target('user', user), ...(root === undefined ? [] : [target('root', root)])];
+    return {
+        kind: 'aws',
+        audience: mode.audience,
+        role: {
+            roleArn: aws.roleArn,
+            region: aws.region,
+            sessionName: aws.sessionName,
+            ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
+            ...(aws.policy === undefined ? {} : { policy: aws.policy }),
+            ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
+        },
+        files,
+    };
+}
+/** What the refresher renews after this login; undefined: nothing. */
+function renewalSpec(loggedIn, configured) {
+    const mode = loggedIn.decision.mode;
+    if (mode.kind === 'aws')
+        return awsSpec(loggedIn);
+    const machine = loggedIn.cache?.host;
+    if (machine === undefined)
+        return undefined;
+    const netrc = netrcSpec(configured, machine);
+    if (netrc === undefined)
+        return undefined;
+    if (mode.kind === 'github-jwt')
+        return { kind: 'github-jwt', audience: mode.audience, netrc };
+    if (mode.kind === 'token-exchange') {
+        return { kind: 'token-exchange', audience: mode.audience, endpoint: mode.endpoint, netrc };
+    }
+    return undefined;
+}
+/** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
+async function startRenewal(sys, loggedIn, configured, env) {
+    const renewal = renewalSpec(loggedIn, configured);
+    if (renewal === undefined || loggedIn.expiresAt === undefined)
+        return undefined;
+    const log = `${actionTemp(sys)}/refresher.log`;
+    const pid = await startRefresher({
+        renewal,
+        idTokenRequest: { url: sys.env[ID_TOKEN_URL_VAR] ?? '', token: sys.env[ID_TOKEN_TOKEN_VAR] ?? '' },
+        issuedAt: Date.now(),
+        expiresAt: loggedIn.expiresAt,
+        logFile: log,
+        // The job is over when the runner cleans RUNNER_TEMP (it may empty the folder rather than remove it).
+        lifeline: log,
+        privilege: env.privilege,
+    });
+    core.info(`Credentials are renewed before they expire by a refresher (pid ${pid}) until the post step.`);
+    return { pid, log };
+}
+/** Stops the refresher and prints its log (renewals and expiries; it never holds a token). */
+async function stopRenewal(running) {
+    const result = await stopRefresher(running.pid);
+    const text = await (0,promises_.readFile)(running.log, 'utf8').catch(() => '');
+    lib_core.info(`Credential refresher ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
+}
+
+;// CONCATENATED MODULE: ./src/steps/post.ts
+/** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function run() {
+    try {
+        const state = loadState(lib_core);
+        if (state === undefined) {
+            lib_core.info('The main step saved no state (it failed early or did not run): nothing to do.');
+            return;
+        }
+        await lib_core.group('Nix environment (from the main step)', () => {
+            const env = state.environment;
+            lib_core.info(`${describeNix(env)}, store mode ${env.store.mode}, daemon: ${environment_describeDaemon(env.daemon)}`);
+            lib_core.info(`Main step started at ${state.startedAt}.`);
+            return Promise.resolve();
+        });
+        if (state.push) {
+            try {
+                // Main validated the same inputs; post reads them again (GitHub gives post the same INPUT_*).
+                const inputs = readInputs((name) => lib_core.getInput(name));
+                const sys = realSystem();
+                const files = ownedFiles(privilegedFor(sys, state.environment.privilege, rootHelper()));
+                await runPush(sys, state, inputs, files);
+            }
+            catch (error) {
+                // The credentials are removed below whatever happened to the push.
+                lib_core.warning(`Push to the cache: ${(0,errors/* errorMessage */.g)(error)}`);
+            }
+        }
+        if (state.login || state.config) {
+            await lib_core.group('Remove credentials and restore the Nix configuration', () => undo(state));
+        }
+    }
+    catch (error) {
+        lib_core.setFailed((0,errors/* errorMessage */.g)(error));
+    }
+}
+async function undo(state) {
+    const sys = realSystem();
+    const env = state.environment;
+    const root = privilegedFor(sys, env.privilege, rootHelper());
+    const files = ownedFiles(root);
+    if (state.login) {
+        // The refresher first, so that it does not write a credential again after it is removed.
+        if (state.login.refresher)
+            await stopRenewal(state.login.refresher);
+        await removeCredentials(files, state.login.credentials);
+        if (state.login.credentials.length > 0)
+            lib_core.info(`Removed ${state.login.credentials.length} login credential file(s).`);
+    }
+    const config = state.config;
+    if (config === undefined)
+        return;
+    if (!config.restore) {
+        await removeCredentials(files, config.credentials);
+        lib_core.info(`Removed ${config.credentials.length} credential file(s); configuration left as it is (hosted runner).`);
+        return;
+    }
+    await restore_restoreBackups(files, config.backups, config.credentials);
+    lib_core.info(`Restored ${config.backups.length} file(s) byte for byte and removed ${config.credentials.length} credential file(s).`);
+    if (config.daemonRestarted && root) {
+        // Main restarted the daemon since it was detected: find it as it runs now (main's record if it is down).
+        const now = await probeDaemon(sys);
+        const daemon = await restart_restartDaemon({ sys, root }, now.manager === 'none' ? env.daemon : now, env.store.socket);
+        lib_core.info(`Daemon restarted with the restored configuration (${environment_describeDaemon(daemon)}).`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 17:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ errorMessage),
+/* harmony export */   l: () => (/* binding */ ActionError)
+/* harmony export */ });
+/** The one place that turns a thrown `unknown` into a message. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/** An error whose message is meant for the user as it stands: what went wrong and what to do next. */
+class ActionError extends Error {
+    name = 'ActionError';
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3218:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+// ESM COMPAT FLAG
+__nccwpck_require__.r(__webpack_exports__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ExitCode: () => (/* binding */ ExitCode),
+  addPath: () => (/* binding */ addPath),
+  debug: () => (/* binding */ debug),
+  endGroup: () => (/* binding */ endGroup),
+  error: () => (/* binding */ error),
+  exportVariable: () => (/* binding */ exportVariable),
+  getBooleanInput: () => (/* binding */ getBooleanInput),
+  getIDToken: () => (/* binding */ getIDToken),
+  getInput: () => (/* binding */ getInput),
+  getMultilineInput: () => (/* binding */ getMultilineInput),
+  getState: () => (/* binding */ getState),
+  group: () => (/* binding */ group),
+  info: () => (/* binding */ info),
+  isDebug: () => (/* binding */ isDebug),
+  markdownSummary: () => (/* reexport */ markdownSummary),
+  notice: () => (/* binding */ notice),
+  platform: () => (/* reexport */ platform_namespaceObject),
+  saveState: () => (/* binding */ saveState),
+  setCommandEcho: () => (/* binding */ setCommandEcho),
+  setFailed: () => (/* binding */ setFailed),
+  setOutput: () => (/* binding */ setOutput),
+  setSecret: () => (/* binding */ setSecret),
+  startGroup: () => (/* binding */ startGroup),
+  summary: () => (/* reexport */ summary),
+  toPlatformPath: () => (/* reexport */ toPlatformPath),
+  toPosixPath: () => (/* reexport */ toPosixPath),
+  toWin32Path: () => (/* reexport */ toWin32Path),
+  warning: () => (/* binding */ warning)
 });
 
 // NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
@@ -28402,40 +35388,6 @@ __nccwpck_require__.d(platform_namespaceObject, {
   isMacOS: () => (isMacOS),
   isWindows: () => (isWindows),
   platform: () => (platform)
-});
-
-// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/core.js
-var core_namespaceObject = {};
-__nccwpck_require__.r(core_namespaceObject);
-__nccwpck_require__.d(core_namespaceObject, {
-  ExitCode: () => (ExitCode),
-  addPath: () => (addPath),
-  debug: () => (debug),
-  endGroup: () => (endGroup),
-  error: () => (error),
-  exportVariable: () => (exportVariable),
-  getBooleanInput: () => (getBooleanInput),
-  getIDToken: () => (getIDToken),
-  getInput: () => (getInput),
-  getMultilineInput: () => (getMultilineInput),
-  getState: () => (getState),
-  group: () => (group),
-  info: () => (info),
-  isDebug: () => (isDebug),
-  markdownSummary: () => (markdownSummary),
-  notice: () => (notice),
-  platform: () => (platform_namespaceObject),
-  saveState: () => (saveState),
-  setCommandEcho: () => (setCommandEcho),
-  setFailed: () => (setFailed),
-  setOutput: () => (setOutput),
-  setSecret: () => (setSecret),
-  startGroup: () => (startGroup),
-  summary: () => (summary),
-  toPlatformPath: () => (toPlatformPath),
-  toPosixPath: () => (toPosixPath),
-  toWin32Path: () => (toWin32Path),
-  warning: () => (warning)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -29892,7 +36844,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod: io_util_chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -31385,3529 +38337,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/system/root-files.ts
-/** Files as root sees them, with node:fs: read, stat, atomic write, remove. Used in-process and by the root helper. */
-
-
-
-const errorCode = (error) => typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
-const missing = (error) => {
-    const code = errorCode(error);
-    return code === 'ENOENT' || code === 'ENOTDIR';
-};
-async function readRootFile(path) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (missing(error))
-            return undefined;
-        throw error;
-    }
-}
-async function statRootFile(path) {
-    let link;
-    try {
-        link = await (0,promises_namespaceObject.lstat)(path);
-    }
-    catch (error) {
-        if (missing(error))
-            return undefined;
-        throw error;
-    }
-    if (!link.isSymbolicLink())
-        return { mode: link.mode & 0o7777, uid: link.uid, gid: link.gid };
-    const symlinkTarget = await (0,promises_namespaceObject.readlink)(path);
-    // A dangling link: the link's own owner, mode 0.
-    const target = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
-    return {
-        mode: target ? target.mode & 0o7777 : 0,
-        uid: target?.uid ?? link.uid,
-        gid: target?.gid ?? link.gid,
-        symlinkTarget,
-    };
-}
-/**
- * Temporary file beside the target (created 0600, so a secret is never readable by others on the
- * way), write, fsync, chmod, chown, rename over the target, fsync the directory.
- */
-async function writeFileAtomic(path, content, mode, options) {
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
-        throw new Error(`invalid file mode ${mode}`);
-    const dir = (0,external_node_path_namespaceObject.dirname)(path);
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true, mode: options.dirMode ?? 0o755 });
-    const tmp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.nca-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    const handle = await (0,promises_namespaceObject.open)(tmp, 'wx', 0o600);
-    try {
-        try {
-            await handle.writeFile(content);
-            await handle.sync();
-            await handle.chmod(mode);
-            if (options.owner)
-                await handle.chown(options.owner.uid, options.owner.gid);
-        }
-        finally {
-            await handle.close();
-        }
-        await (0,promises_namespaceObject.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
-        throw error;
-    }
-    const dirHandle = await (0,promises_namespaceObject.open)(dir, 'r').catch(() => undefined);
-    if (dirHandle) {
-        // Durability of the rename; not every file system supports fsync on a directory.
-        await dirHandle.sync().catch(() => undefined);
-        await dirHandle.close();
-    }
-}
-function writeRootFile(path, content, mode) {
-    return writeFileAtomic(path, content, mode, { owner: { uid: 0, gid: 0 } });
-}
-async function removeRootFile(path) {
-    try {
-        await (0,promises_namespaceObject.unlink)(path);
-    }
-    catch (error) {
-        if (!missing(error))
-            throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/util/errors.ts
-/** The one place that turns a thrown `unknown` into a message. */
-function errors_errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-/** An error whose message is meant for the user as it stands: what went wrong and what to do next. */
-class errors_ActionError extends Error {
-    name = 'ActionError';
-}
-
-;// CONCATENATED MODULE: ./src/config/files.ts
-
-
-/** The job user's files, with their own permissions (directories created 0700). */
-const userFiles = {
-    read: readRootFile,
-    stat: statRootFile,
-    write: (path, content, mode) => writeFileAtomic(path, content, mode, { owner: undefined, dirMode: 0o700 }),
-    remove: removeRootFile,
-};
-function ownedFiles(root) {
-    const asRoot = (path) => {
-        if (root === undefined) {
-            throw new errors_ActionError(`Writing ${path} needs root: run the job as root or give its user passwordless sudo.`);
-        }
-        return root;
-    };
-    return {
-        read: (owner, path) => (owner === 'root' && root ? root.readFile(path) : userFiles.read(path)),
-        stat: (owner, path) => (owner === 'root' && root ? root.statFile(path) : userFiles.stat(path)),
-        write: (owner, path, content, mode) => owner === 'root' ? asRoot(path).writeFile(path, content, mode) : userFiles.write(path, content, mode),
-        remove: (owner, path) => (owner === 'root' ? asRoot(path).removeFile(path) : userFiles.remove(path)),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/login/aws/files.ts
-const AWS_PROFILE_NAME = 'nix-cache-action';
-/** A section header as the AWS SDKs read it: `[ name ]`, optionally followed by a comment. */
-const HEADER = /^\s*\[([^[\]]+)\]\s*(?:[#;].*)?$/u;
-const IGNORABLE = /^\s*(?:[#;].*)?$/u;
-const PROFILE_NAME = /^[\w.@+-]{1,64}$/u;
-function lines(text) {
-    const out = [];
-    const re = /([^\r\n]*)(\r\n|\n|\r|$)/gu;
-    for (const m of text.matchAll(re)) {
-        if (m[0] === '')
-            break;
-        out.push({ body: m[1] ?? '', raw: m[0] });
-    }
-    return out;
-}
-/** `name` or `profile name` with the header's whitespace normalised. */
-const sectionName = (body) => HEADER.exec(body)?.[1]?.trim().replace(/\s+/gu, ' ');
-function checkProfile(profile) {
-    if (!PROFILE_NAME.test(profile) || profile === 'default') {
-        throw new Error(`not a profile name the action writes: ${JSON.stringify(profile)}`);
-    }
-}
-/**
- * Index ranges [start, end) of the sections named one of `names`. A section runs to the next header,
- * but blank and comment lines at its end belong to what follows (they usually describe the next one).
- */
-function sections(all, names) {
-    const ranges = [];
-    for (let i = 0; i < all.length; i++) {
-        const name = sectionName(all[i]?.body ?? '');
-        if (name === undefined || !names.includes(name))
-            continue;
-        let next = i + 1;
-        while (next < all.length && sectionName(all[next]?.body ?? '') === undefined)
-            next++;
-        let end = next;
-        while (end > i + 1 && IGNORABLE.test(all[end - 1]?.body ?? ''))
-            end--;
-        ranges.push([i, end]);
-        i = next - 1;
-    }
-    return ranges;
-}
-function newline(text) {
-    return text.includes('\r\n') ? '\r\n' : '\n';
-}
-/** Puts `section` (lines without terminators) in place of the named sections, or at the end. */
-function replaceSections(text, names, section) {
-    const current = text ?? '';
-    const eol = newline(current);
-    const block = section.map((l) => `${l}${eol}`).join('');
-    const all = lines(current);
-    const ranges = sections(all, names);
-    const first = ranges[0];
-    if (first === undefined) {
-        if (current === '')
-            return block;
-        const ended = /(?:\r\n|\n|\r)$/u.test(current) ? current : `${current}${eol}`;
-        return `${ended}${eol}${block}`;
-    }
-    let out = '';
-    let at = 0;
-    for (const [start, end] of ranges) {
-        out += all
-            .slice(at, start)
-            .map((l) => l.raw)
-            .join('');
-        if (start === first[0])
-            out += block;
-        at = end;
-    }
-    return (out +
-        all
-            .slice(at)
-            .map((l) => l.raw)
-            .join(''));
-}
-function checkValue(what, value) {
-    if (value === '' || !/^[\x21-\x7e]+$/u.test(value)) {
-        throw new Error(`the session's ${what} is empty or has characters a credentials file cannot hold`);
-    }
-}
-/** The credentials file with `[profile]` holding the session (replaced if present, else appended). */
-function withProfile(credentialsText, profile, session) {
-    checkProfile(profile);
-    checkValue('access key id', session.accessKeyId);
-    checkValue('secret access key', session.secretAccessKey);
-    checkValue('session token', session.sessionToken);
-    return replaceSections(credentialsText, [profile], [
-        `[${profile}]`,
-        `aws_access_key_id = ${session.accessKeyId}`,
-        `aws_secret_access_key = ${session.secretAccessKey}`,
-        `aws_session_token = ${session.sessionToken}`,
-    ]);
-}
-/** The config file with `[profile NAME]` naming the region (replaced if present, else appended). */
-function withProfileConfig(configText, profile, region) {
-    checkProfile(profile);
-    if (!/^[a-z0-9-]{1,40}$/u.test(region))
-        throw new Error(`not a region: ${JSON.stringify(region)}`);
-    return replaceSections(configText, [`profile ${profile}`], [`[profile ${profile}]`, `region = ${region}`]);
-}
-/**
- * The file without the action's sections (`[name]` and `[profile name]`, for either file). When the
- * removed section ended the file, one blank line before it goes too: what `withProfile` added.
- */
-function withoutProfile(text, profile) {
-    checkProfile(profile);
-    const all = lines(text);
-    const ranges = sections(all, [profile, `profile ${profile}`]);
-    if (ranges.length === 0)
-        return text;
-    const drop = new Set();
-    for (const [start, end] of ranges)
-        for (let i = start; i < end; i++)
-            drop.add(i);
-    const lastRange = ranges[ranges.length - 1];
-    if (lastRange !== undefined && lastRange[1] === all.length) {
-        const before = lastRange[0] - 1;
-        if (before >= 0 && !drop.has(before) && (all[before]?.body ?? 'x').trim() === '')
-            drop.add(before);
-    }
-    return all
-        .filter((_, i) => !drop.has(i))
-        .map((l) => l.raw)
-        .join('');
-}
-
-;// CONCATENATED MODULE: ./src/config/text.ts
-/**
- * Character checks shared by the validators, the nix.conf writer and the netrc writer. Messages built
- * from these name the character and its position, never the value around it (it may be a secret).
- */
-const NAMES = {
-    ' ': 'a space',
-    '\t': 'a tab',
-    '\n': 'a newline',
-    '\r': 'a carriage return',
-    '\0': 'a NUL character',
-    '\v': 'a vertical tab',
-    '\f': 'a form feed',
-};
-/** A name for one character that does not reveal a secret's content (letters are never named). */
-function describeChar(ch) {
-    const named = NAMES[ch];
-    if (named !== undefined)
-        return named;
-    const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f)
-        return `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
-    if (code > 0x7e)
-        return code === 0xa0 || code === 0x3000 || code === 0x2028 ? 'a space' : 'a non-ASCII character';
-    return `'${ch}'`;
-}
-/** The first character that breaks `rules`: control characters and newlines always do. */
-function text_findUnsafeChar(value, rules = {}) {
-    let position = 0;
-    for (const ch of value) {
-        position += 1;
-        const code = ch.codePointAt(0) ?? 0;
-        let bad;
-        if (ch === ' ' || ch === '\t')
-            bad = rules.allowSpace !== true;
-        else if (code < 0x20 || code === 0x7f)
-            bad = true;
-        else if (ch === '#')
-            bad = rules.allowHash !== true;
-        else if (code > 0x7e)
-            bad = rules.allowNonAscii !== true || /\s/u.test(ch);
-        else
-            bad = false;
-        if (bad)
-            return { position, what: describeChar(ch) };
-    }
-    return undefined;
-}
-/** "1st", "2nd", "3rd", "4th"… for naming an entry in a list input. */
-function ordinal(n) {
-    const tens = n % 100;
-    if (tens >= 11 && tens <= 13)
-        return `${n}th`;
-    switch (n % 10) {
-        case 1:
-            return `${n}st`;
-        case 2:
-            return `${n}nd`;
-        case 3:
-            return `${n}rd`;
-        default:
-            return `${n}th`;
-    }
-}
-/** Splits a list input on any whitespace (newlines included); empty items are dropped. */
-function splitList(value) {
-    return value.split(/\s+/u).filter((item) => item !== '');
-}
-
-;// CONCATENATED MODULE: ./src/config/netrc.ts
-/**
- * netrc files as curl (and so Nix) reads them: words separated by any whitespace, `machine NAME`,
- * `default`, then `login`, `password`, `account` with a value each; `macdef NAME` starts a macro whose
- * body runs to the next blank line; a line whose first word starts with `#` is a comment. Messages
- * never include a login, password or account.
- */
-
-/** The entries in file order. Throws on words curl would not understand (never quoting them). */
-function parseNetrc(text) {
-    const entries = [];
-    let current;
-    let expect;
-    let inMacro = false;
-    const lines = text.split('\n');
-    lines.forEach((line, index) => {
-        if (inMacro) {
-            if (line.trim() === '')
-                inMacro = false;
-            return;
-        }
-        const words = line.split(/\s+/u).filter((w) => w !== '');
-        if (words[0]?.startsWith('#') === true)
-            return;
-        for (const word of words) {
-            if (expect !== undefined) {
-                const field = expect;
-                expect = undefined;
-                if (field === 'macdef') {
-                    inMacro = true; // the body starts on the next line; the rest of this line is ignored
-                    break;
-                }
-                if (field === 'machine') {
-                    current = { machine: word };
-                    entries.push(current);
-                }
-                else if (current !== undefined) {
-                    current[field] = word;
-                }
-                continue;
-            }
-            switch (word) {
-                case 'machine':
-                case 'macdef':
-                    expect = word;
-                    break;
-                case 'default':
-                    current = { machine: undefined };
-                    entries.push(current);
-                    break;
-                case 'login':
-                case 'password':
-                case 'account':
-                    if (current === undefined) {
-                        throw new Error(`netrc line ${index + 1}: '${word}' comes before any 'machine' or 'default'`);
-                    }
-                    expect = word;
-                    break;
-                default:
-                    throw new Error(`netrc line ${index + 1}: an unexpected word where 'machine', 'default', 'login', 'password', 'account' or 'macdef' should be`);
-            }
-        }
-    });
-    if (expect !== undefined && expect !== 'macdef')
-        throw new Error(`netrc ends after '${expect}' without its value`);
-    return entries.map(freeze);
-}
-function freeze(d) {
-    return {
-        machine: d.machine,
-        ...(d.login === undefined ? {} : { login: d.login }),
-        ...(d.password === undefined ? {} : { password: d.password }),
-        ...(d.account === undefined ? {} : { account: d.account }),
-    };
-}
-function netrc_checkValue(entry, what, value) {
-    const subject = entry.machine === undefined ? 'the default netrc entry' : `the netrc entry for a machine`;
-    if (value === '')
-        throw new Error(`${subject}: the ${what} is empty`);
-    const bad = text_findUnsafeChar(value, { allowHash: true, allowNonAscii: true });
-    if (bad !== undefined)
-        throw new Error(`${subject}: the ${what} contains ${bad.what} at position ${bad.position}`);
-}
-function renderEntry(entry) {
-    const words = [];
-    if (entry.machine === undefined) {
-        words.push('default');
-    }
-    else {
-        netrc_checkValue(entry, 'machine name', entry.machine);
-        words.push('machine', entry.machine);
-    }
-    for (const field of ['login', 'password', 'account']) {
-        const value = entry[field];
-        if (value === undefined)
-            continue;
-        netrc_checkValue(entry, field, value);
-        words.push(field, value);
-    }
-    return `${words.join(' ')}\n`;
-}
-/** One line per entry (`machine H login L password P`), `default` entries last (curl stops at one). */
-function renderNetrc(entries) {
-    const machines = entries.filter((e) => e.machine !== undefined);
-    const defaults = entries.filter((e) => e.machine === undefined);
-    return [...machines, ...defaults].map(renderEntry).join('');
-}
-/** curl compares netrc machine names with host names case-insensitively. */
-function sameMachine(a, b) {
-    return a === undefined || b === undefined ? a === b : a.toLowerCase() === b.toLowerCase();
-}
-/**
- * The netrc text with `entry` in place of any entry for the same machine (where the first one was), or
- * added before the `default` entry; every other entry kept as it was.
- */
-function netrc_mergeNetrc(existing, entry) {
-    renderEntry(entry); // validates before anything else happens
-    const entries = existing === undefined ? [] : parseNetrc(existing);
-    const first = entries.findIndex((e) => sameMachine(e.machine, entry.machine));
-    const others = entries.filter((e) => !sameMachine(e.machine, entry.machine));
-    // No entry for the machine comes before `first`, so it is also ours' index among the others.
-    const at = first === -1 ? others.length : first;
-    return renderNetrc([...others.slice(0, at), entry, ...others.slice(at)]);
-}
-/** The netrc text without the entries of `machine` ('' when nothing is left). */
-function removeMachine(text, machine) {
-    return renderNetrc(parseNetrc(text).filter((e) => !sameMachine(e.machine, machine)));
-}
-
-;// CONCATENATED MODULE: ./src/config/restore.ts
-
-
-
-/**
- * Removes every credential main wrote: files of ours whole; from files that were there before, only our
- * netrc entry or our AWS profile. One that cannot be removed does not keep the others: each is tried,
- * then the failures are reported together.
- */
-async function removeCredentials(files, credentials) {
-    const failures = [];
-    for (const c of credentials) {
-        try {
-            if (c.kind === 'file' || c.machine === undefined) {
-                await files.remove(c.owner, c.path);
-                continue;
-            }
-            const text = await files.read(c.owner, c.path);
-            if (text === undefined)
-                continue;
-            const without = c.kind === 'aws-profile' ? withoutProfile(text, c.machine) : removeMachine(text, c.machine);
-            await files.write(c.owner, c.path, without, c.mode ?? 0o600);
-        }
-        catch (error) {
-            failures.push(`${c.path}: ${errors_errorMessage(error)}`);
-        }
-    }
-    if (failures.length > 0)
-        throw new Error(`Could not remove credentials from ${failures.join('; ')}`);
-}
-/**
- * Removes the credentials, then writes every file back as it was from its copy (or removes it when it
- * did not exist): always both, also when one part fails (every failure is reported, after both).
- */
-async function restore_restoreBackups(files, backups, credentials) {
-    const failures = [];
-    // A file restored from its copy needs no credential taken out of it: its previous bytes are back.
-    const restored = new Set(backups.map((b) => b.path));
-    await removeCredentials(files, credentials.filter((c) => c.kind === 'file' || !restored.has(c.path))).catch((error) => {
-        failures.push(errors_errorMessage(error));
-    });
-    // Last written first, so a file backed up twice ends as it was first.
-    for (const b of [...backups].reverse()) {
-        try {
-            if (b.copy === undefined) {
-                await files.remove(b.owner, b.path);
-                continue;
-            }
-            const previous = await files.read(b.owner, b.copy);
-            if (previous === undefined)
-                throw new Error(`its copy ${b.copy} is gone`);
-            await files.write(b.owner, b.path, previous, b.mode ?? 0o644);
-            await files.remove(b.owner, b.copy);
-        }
-        catch (error) {
-            failures.push(`Could not restore ${b.path}: ${errors_errorMessage(error)}`);
-        }
-    }
-    if (failures.length > 0)
-        throw new Error(failures.join('\n'));
-}
-
-;// CONCATENATED MODULE: ./src/nix/detect/systemd.ts
-/**
- * The units asked about. Upstream and Determinate both name the service nix-daemon.service (Determinate's
- * runs determinate-nixd, which runs Nix's daemon); both ship nix-daemon.socket for socket activation,
- * Determinate adds determinate-nixd.socket. determinate-nixd.service covers setups that run nixd under
- * its own name.
- */
-const SYSTEMD_UNITS = [
-    'nix-daemon.service',
-    'nix-daemon.socket',
-    'determinate-nixd.service',
-    'determinate-nixd.socket',
-];
-const SYSTEMD_PROPERTIES = [
-    'Id',
-    'LoadState',
-    'ActiveState',
-    'SubState',
-    'MainPID',
-    'FragmentPath',
-    'ExecStart',
-];
-/** The marker that systemd is PID 1 (sd_booted): unit files on disk alone mean nothing. */
-const SYSTEMD_RUNNING_MARKER = '/run/systemd/system';
-function systemctlShowArgs() {
-    return ['show', `--property=${SYSTEMD_PROPERTIES.join(',')}`, ...SYSTEMD_UNITS];
-}
-/**
- * `ExecStart={ path=/usr/bin/nix-daemon ; argv[]=nix-daemon --daemon ; ignore_errors=no ; … }`. The
- * path is what runs (argv[0] may differ: `ExecStart=@/usr/bin/nix-daemon nix-daemon --daemon`).
- * systemd joins argv with spaces, so arguments containing spaces cannot be told apart.
- */
-function parseExecStart(value) {
-    const path = /\{ path=([^ ;]+)/.exec(value)?.[1];
-    const argv = /argv\[\]=(.*?)(?: ;|\s*\}|$)/.exec(value)?.[1]?.trim().split(/\s+/);
-    if (path === undefined)
-        return argv;
-    return [path, ...(argv?.slice(1) ?? [])];
-}
-/** One block per unit, blocks separated by an empty line, `Key=Value` lines in systemd's own order. */
-function parseSystemctlShow(text) {
-    const units = [];
-    for (const block of text.split(/\n\s*\n/)) {
-        const props = new Map();
-        for (const line of block.split('\n')) {
-            const eq = line.indexOf('=');
-            if (eq > 0)
-                props.set(line.slice(0, eq), line.slice(eq + 1));
-        }
-        const id = props.get('Id');
-        if (!id)
-            continue;
-        const pid = Number(props.get('MainPID') ?? '0');
-        const fragmentPath = props.get('FragmentPath');
-        const command = props.get('ExecStart') ? parseExecStart(props.get('ExecStart') ?? '') : undefined;
-        units.push({
-            id,
-            loadState: props.get('LoadState') ?? '',
-            activeState: props.get('ActiveState') ?? '',
-            subState: props.get('SubState') ?? '',
-            ...(Number.isInteger(pid) && pid > 0 ? { mainPid: pid } : {}),
-            ...(fragmentPath ? { fragmentPath } : {}),
-            ...(command && command.length > 0 ? { command } : {}),
-        });
-    }
-    return units;
-}
-const isDeterminateCommand = (command) => command?.some((part) => /(?:^|\/)determinate-nixd$/.test(part)) ?? false;
-/** The daemon's unit: the first loaded service of the two names; undefined when systemd has none. */
-function systemdDaemon(units) {
-    const byId = new Map(units.map((u) => [u.id, u]));
-    const loaded = (id) => {
-        const unit = byId.get(id);
-        return unit?.loadState === 'loaded' ? unit : undefined;
-    };
-    const service = loaded('nix-daemon.service') ?? loaded('determinate-nixd.service');
-    if (!service)
-        return undefined;
-    const socket = service.id === 'nix-daemon.service' ? loaded('nix-daemon.socket') : loaded('determinate-nixd.socket');
-    return {
-        daemon: {
-            manager: 'systemd',
-            unit: service.id,
-            ...(service.activeState === 'active' && service.mainPid !== undefined ? { pid: service.mainPid } : {}),
-            ...(service.command ? { command: service.command } : {}),
-            determinate: service.id.startsWith('determinate-') || isDeterminateCommand(service.command),
-        },
-        serving: service.activeState === 'active' || socket?.activeState === 'active',
-    };
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/nix/detect/processes.ts
-const PS_ARGS = ['-axo', 'pid=,ppid=,uid=,command='];
-/**
- * `/proc/PID/cmdline`: argv, NUL-separated and NUL-terminated. A process that rewrote its title leaves
- * NUL padding behind (Nix 2.8's per-connection worker shows as "nix-daemon\0<client pid>\0\0\0\0").
- */
-function parseCmdline(raw) {
-    const parts = raw.split('\0');
-    while (parts.length > 0 && parts[parts.length - 1] === '')
-        parts.pop();
-    return parts;
-}
-/** `/proc/PID/stat`: "pid (comm) state ppid …"; comm may hold spaces and parentheses. */
-function parseStatPpid(stat) {
-    const fields = stat
-        .slice(stat.lastIndexOf(')') + 1)
-        .trim()
-        .split(/\s+/);
-    const ppid = Number(fields[1]);
-    return Number.isInteger(ppid) && fields[1] !== undefined ? ppid : undefined;
-}
-/** `ps -axo pid=,ppid=,uid=,command=`: argv is the command split on spaces (ps joins it so). */
-function parsePs(text) {
-    const out = [];
-    for (const line of text.split('\n')) {
-        const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+(.*)$/.exec(line);
-        if (m?.[3] === undefined)
-            continue;
-        out.push({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[3].trim().split(/\s+/) });
-    }
-    return out;
-}
-const basename = (path) => path.slice(path.lastIndexOf('/') + 1);
-/**
- * A Nix daemon's command line: `nix-daemon …` or `nix daemon …` (argv[0] may be a full path), or
- * Determinate's `determinate-nixd … daemon`, which runs Nix's daemon as its child.
- */
-function isDaemonArgv(argv) {
-    const name = basename(argv[0] ?? '');
-    if (name === 'nix-daemon')
-        return true;
-    if (name === 'nix')
-        return argv[1] === 'daemon';
-    return name === 'determinate-nixd' && argv.includes('daemon');
-}
-function isDeterminateArgv(argv) {
-    return basename(argv[0] ?? '') === 'determinate-nixd';
-}
-/**
- * The daemon to manage: daemon processes whose parent is not one too. The daemon forks a child per
- * connection that keeps the parent's command line; Determinate's nixd runs Nix's daemon as a child.
- * Of several independent daemons the oldest (lowest pid) is taken.
- */
-function pickDaemonProcess(processes) {
-    const daemons = processes.filter((p) => isDaemonArgv(p.argv));
-    const pids = new Set(daemons.map((p) => p.pid));
-    const top = daemons.filter((p) => !pids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
-    return top[0];
-}
-function processDaemon(process) {
-    if (!process)
-        return { manager: 'none', determinate: false };
-    return {
-        manager: 'process',
-        pid: process.pid,
-        command: [...process.argv],
-        determinate: isDeterminateArgv(process.argv),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/system/proc.ts
-/** Reading a process from /proc (Linux): what it takes to start it again. Parsers pure; readers use node:fs. */
-
-
-
-
-/** What `execvp` searches when PATH is unset. */
-const DEFAULT_PATH = '/bin:/usr/bin';
-/** `/proc/PID/stat`: "pid (comm) state ppid pgrp session … starttime(22) …"; comm may hold spaces and ")". */
-function parseProcStat(text) {
-    const fields = text
-        .slice(text.lastIndexOf(')') + 1)
-        .trim()
-        .split(/\s+/);
-    const [state, ppid, , sid] = fields;
-    const starttime = fields[19];
-    if (state === undefined || starttime === undefined || !/^\d+$/.test(starttime))
-        return undefined;
-    return { state, ppid: Number(ppid), sid: Number(sid), starttime };
-}
-/** `/proc/PID/environ`: NUL-separated NAME=value; the first of a repeated name wins, as getenv does. */
-function parseEnviron(text) {
-    const env = {};
-    for (const entry of text.split('\0')) {
-        const eq = entry.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const name = entry.slice(0, eq);
-        if (!Object.hasOwn(env, name))
-            env[name] = entry.slice(eq + 1);
-    }
-    return env;
-}
-/**
- * The file argv[0] names, as the shell would find it for that process: absolute as is, relative to
- * the process's cwd when it has a slash, else the first executable file on the process's PATH.
- */
-async function resolveExecutable(argv0, path, cwd, isExecutable) {
-    if (argv0 === '')
-        return undefined;
-    if (argv0.includes('/')) {
-        if (!(0,external_node_path_namespaceObject.isAbsolute)(argv0) && cwd === undefined)
-            return undefined;
-        const file = (0,external_node_path_namespaceObject.isAbsolute)(argv0) ? argv0 : (0,external_node_path_namespaceObject.resolve)(cwd ?? '/', argv0);
-        return (await isExecutable(file)) ? file : undefined;
-    }
-    for (const dir of (path ?? DEFAULT_PATH).split(':')) {
-        const file = (0,external_node_path_namespaceObject.resolve)(cwd ?? '/', dir || '.', argv0);
-        if (await isExecutable(file))
-            return file;
-    }
-    return undefined;
-}
-async function isExecutableFile(file) {
-    try {
-        await (0,promises_namespaceObject.access)(file, external_node_fs_namespaceObject.constants.X_OK);
-        return (await (0,promises_namespaceObject.stat)(file)).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-const readText = (path) => (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
-const proc_link = (path) => (0,promises_namespaceObject.readlink)(path).catch(() => undefined);
-async function readProcStat(pid) {
-    const text = await readText(`/proc/${pid}/stat`);
-    return text === undefined ? undefined : parseProcStat(text);
-}
-/** Gone: no such pid, a zombie (this process may never be reaped), or a later process with the pid. */
-async function isGone(pid, starttime) {
-    const now = await readProcStat(pid);
-    return now === undefined || now.state === 'Z' || now.state === 'X' || now.starttime !== starttime;
-}
-async function logFile(pid, fd) {
-    const target = await proc_link(`/proc/${pid}/fd/${fd}`);
-    if (target === undefined || !target.startsWith('/') || target.endsWith(' (deleted)'))
-        return undefined;
-    const s = await (0,promises_namespaceObject.stat)(target).catch(() => undefined);
-    return s?.isFile() ? target : undefined;
-}
-/** A running process and how to start it again; undefined when it is gone (or a zombie). Throws when it cannot be read. */
-async function inspectProcess(pid) {
-    const procStat = await readProcStat(pid);
-    if (!procStat || procStat.state === 'Z' || procStat.state === 'X')
-        return undefined;
-    const cmdline = await readText(`/proc/${pid}/cmdline`);
-    const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
-    const argv0 = argv[0];
-    if (argv0 === undefined)
-        throw new Error(`process ${pid} has no command line (a kernel thread?)`);
-    const environ = await readText(`/proc/${pid}/environ`);
-    if (environ === undefined) {
-        throw new Error(`cannot read the environment of process ${pid} (/proc/${pid}/environ): not root?`);
-    }
-    const env = parseEnviron(environ);
-    const cwd = await proc_link(`/proc/${pid}/cwd`);
-    let executable = await resolveExecutable(argv0, env['PATH'], cwd, isExecutableFile);
-    if (executable === undefined) {
-        const exe = await proc_link(`/proc/${pid}/exe`);
-        if (exe !== undefined && (await isExecutableFile(exe)))
-            executable = exe;
-    }
-    if (executable === undefined) {
-        throw new Error(`cannot find the executable of process ${pid} (argv[0] ${argv0}, PATH ${env['PATH'] ?? 'unset'}); not stopping it`);
-    }
-    const [stdout, stderr] = await Promise.all([logFile(pid, 1), logFile(pid, 2)]);
-    return {
-        starttime: procStat.starttime,
-        launch: {
-            executable,
-            argv,
-            env,
-            ...(stdout === undefined ? {} : { stdout }),
-            ...(stderr === undefined ? {} : { stderr }),
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/nix/detect/launchd.ts
-/** Upstream's job, then Determinate's (its plist runs `/usr/local/bin/determinate-nixd daemon`). */
-const LAUNCHD_LABELS = ['org.nixos.nix-daemon', 'systems.determinate.nix-daemon'];
-/**
- * Parses the service dump: `system/<label> = {`, then tab-indented `key = value` lines with nested
- * `name = {` … `}` blocks. Only top-level keys and the `arguments` block are read (nested blocks such
- * as sockets or endpoints have their own `state`). Undefined for "Could not find service …".
- */
-function parseLaunchctlPrint(text) {
-    const header = /^\S*?([^/\s]+) = \{\s*$/m.exec(text);
-    if (!header?.[1])
-        return undefined;
-    const top = new Map();
-    const args = [];
-    let depth = 0;
-    let block;
-    for (const raw of text.slice(header.index).split('\n')) {
-        const line = raw.trim();
-        if (line.endsWith('{')) {
-            depth++;
-            if (depth === 2)
-                block = /^(.*?) = \{$/.exec(line)?.[1];
-            continue;
-        }
-        if (line === '}') {
-            depth--;
-            if (depth < 2)
-                block = undefined;
-            if (depth <= 0)
-                break;
-            continue;
-        }
-        if (depth === 1) {
-            const kv = /^(.+?) = (.*)$/.exec(line);
-            if (kv?.[1] !== undefined && !top.has(kv[1]))
-                top.set(kv[1], kv[2] ?? '');
-        }
-        else if (depth === 2 && block === 'arguments' && line !== '') {
-            args.push(line);
-        }
-    }
-    const pid = Number(top.get('pid'));
-    const path = top.get('path');
-    const program = top.get('program');
-    return {
-        label: header[1],
-        state: top.get('state') ?? '',
-        ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
-        ...(path ? { path } : {}),
-        ...(program ? { program } : {}),
-        arguments: args,
-    };
-}
-/** The daemon's job: the running one of the two, else the first that exists; undefined without any. */
-function launchdDaemon(jobs) {
-    const present = jobs.filter((j) => j !== undefined);
-    const job = present.find((j) => j.state === 'running') ?? present[0];
-    if (!job)
-        return undefined;
-    const command = job.arguments.length > 0 ? job.arguments : job.program ? [job.program] : undefined;
-    const determinate = job.label.startsWith('systems.determinate.') ||
-        (command?.some((part) => /(?:^|\/)determinate-nixd\b/.test(part)) ?? false);
-    return {
-        manager: 'launchd',
-        unit: job.label,
-        ...(job.state === 'running' && job.pid !== undefined ? { pid: job.pid } : {}),
-        ...(command ? { command } : {}),
-        determinate,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/daemon/commands.ts
-
-
-const DEFAULT_SYSTEMD_UNIT = 'nix-daemon.service';
-const DEFAULT_LAUNCHD_LABEL = 'org.nixos.nix-daemon';
-const systemctlRestartArgs = (unit) => ['restart', unit];
-const systemctlStartArgs = (units) => ['start', ...units];
-const systemctlDaemonReloadArgs = () => ['daemon-reload'];
-const systemctlStatusArgs = (unit) => [
-    'status',
-    '--no-pager',
-    '--full',
-    '--lines=20',
-    unit,
-];
-/** `kickstart -k`: kill the running instance and start it again, with the job definition as loaded. */
-const launchctlKickstartArgs = (label) => ['kickstart', '-k', `system/${label}`];
-const launchctlPrintArgs = (label) => ['print', `system/${label}`];
-/**
- * The socket units that let clients reach the service: upstream's nix-daemon.socket, and for
- * Determinate its determinate-nixd.socket too.
- */
-function socketUnitsFor(daemon) {
-    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
-    if (unit === 'determinate-nixd.service')
-        return ['determinate-nixd.socket'];
-    return daemon.determinate ? ['nix-daemon.socket', 'determinate-nixd.socket'] : ['nix-daemon.socket'];
-}
-/** Of `socketUnitsFor`, those `systemctl show` reports loaded but not active (to start). */
-function inactiveSockets(showText, daemon) {
-    const wanted = new Set(socketUnitsFor(daemon));
-    return parseSystemctlShow(showText)
-        .filter((u) => wanted.has(u.id) && u.loadState === 'loaded' && u.activeState !== 'active')
-        .map((u) => u.id);
-}
-/** The daemon after a systemd restart: its unit as `systemctl show` reports it now (MainPID). */
-function systemdAfterRestart(showText, before) {
-    const unit = before.unit ?? DEFAULT_SYSTEMD_UNIT;
-    // Only this service (and the sockets): systemdDaemon would otherwise prefer nix-daemon.service.
-    const units = parseSystemctlShow(showText).filter((u) => u.id === unit || u.id.endsWith('.socket'));
-    const verdict = systemdDaemon(units);
-    if (verdict?.daemon.unit !== unit)
-        return withoutPid(before);
-    return { ...verdict.daemon, determinate: before.determinate || verdict.daemon.determinate };
-}
-/** The daemon after a launchd restart: `launchctl print` of its job (`pid =`). */
-function launchdAfterRestart(printText, before) {
-    const job = launchdDaemon([parseLaunchctlPrint(printText)]);
-    if (job?.unit !== (before.unit ?? DEFAULT_LAUNCHD_LABEL))
-        return withoutPid(before);
-    return { ...job, determinate: before.determinate || job.determinate };
-}
-function withoutPid(daemon) {
-    const { pid: _pid, ...rest } = daemon;
-    return rest;
-}
-/** The lines of `launchctl print` worth showing when a job does not come back. */
-function launchdSummary(printText) {
-    const keep = /^\s*(state|pid|last exit code|last exit reason|stdout path|stderr path|job state) = /;
-    return printText
-        .split('\n')
-        .filter((line) => keep.test(line) && /^\t[^\t]/.test(line))
-        .map((line) => line.trim())
-        .join('\n');
-}
-/** Where a launchd job writes its errors (`stderr path = …`), for the message. */
-function launchdLog(printText) {
-    return /^\tstderr path = (.+)$/m.exec(printText)?.[1]?.trim();
-}
-/** How the message names the daemon. */
-function describeDaemon(daemon) {
-    const name = daemon.determinate ? "Determinate Nix's daemon" : 'the Nix daemon';
-    switch (daemon.manager) {
-        case 'systemd':
-            return `${name} (systemd unit ${daemon.unit ?? DEFAULT_SYSTEMD_UNIT})`;
-        case 'launchd':
-            return `${name} (launchd job system/${daemon.unit ?? DEFAULT_LAUNCHD_LABEL})`;
-        case 'process':
-            return `${name} (bare root process${daemon.pid === undefined ? '' : ` ${daemon.pid}`}${daemon.command ? `: ${daemon.command.join(' ')}` : ''})`;
-        case 'none':
-            return 'no daemon';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/nix/detect/store.ts
-
-/**
- * The commands that describe the store, best first: `nix store info` (2.19+, `store ping` is an alias
- * there), `--json` where it exists (2.14+; Lix has it), and the plain `nix store ping` every version
- * since 2.4 knows. Plain output goes to stderr.
- */
-function pingCandidates(install) {
-    const plain = ['store', 'ping'];
-    const json = ['store', 'ping', '--json'];
-    if (install.implementation === 'lix')
-        return [json, plain];
-    if (versionAtLeast(install.version, '2.19'))
-        return [['store', 'info', '--json'], json, plain];
-    if (versionAtLeast(install.version, '2.14'))
-        return [json, plain];
-    return [plain];
-}
-function trustedValue(value) {
-    if (value === true || value === 1 || value === '1' || value === 'true')
-        return true;
-    if (value === false || value === 0 || value === '0' || value === 'false')
-        return false;
-    return undefined;
-}
-/** `{"url":"daemon","version":"2.24.10","trusted":1}` (trusted is 0/1 up to 2.2x, a boolean after). */
-function parsePingJson(text) {
-    let data;
-    try {
-        data = JSON.parse(text.trim());
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data))
-        return undefined;
-    const record = data;
-    const url = record['url'];
-    const version = record['version'];
-    const trusted = trustedValue(record['trusted']);
-    return {
-        ...(typeof url === 'string' ? { url } : {}),
-        ...(typeof version === 'string' ? { version } : {}),
-        ...(trusted === undefined ? {} : { trusted }),
-    };
-}
-/** "Store URL: daemon" / "Version: 2.20.4" / "Trusted: 1" lines, on stderr (they are notices). */
-function parsePingText(text) {
-    const field = (name) => new RegExp(`^${name}: *(.*?)\\s*$`, 'm').exec(text)?.[1] ?? undefined;
-    const url = field('Store URL');
-    const version = field('Version');
-    const trusted = trustedValue(field('Trusted'));
-    return {
-        ...(url ? { url } : {}),
-        ...(version ? { version } : {}),
-        ...(trusted === undefined ? {} : { trusted }),
-    };
-}
-/** Reads whichever form the command printed: JSON on stdout, or notices on stderr. */
-function parsePing(stdout, stderr) {
-    return parsePingJson(stdout) ?? parsePingText(`${stdout}\n${stderr}`);
-}
-/** The `error: …` a failed command printed, for a report. */
-function commandError(stderr) {
-    const lines = stderr.split('\n');
-    const start = lines.findIndex((l) => l.startsWith('error:'));
-    if (start === -1)
-        return stderr.trim() || undefined;
-    return lines
-        .slice(start)
-        .join('\n')
-        .replace(/^error: */, '')
-        .trim();
-}
-function stateDir(env) {
-    return env['NIX_STATE_DIR'] || '/nix/var/nix';
-}
-function defaultSocketPath(env) {
-    return env['NIX_DAEMON_SOCKET_PATH'] || `${stateDir(env)}/daemon-socket/socket`;
-}
-/** A store URL's mode: a local store (`local`, `local?…`, a path) or something in between (daemon…). */
-function storeModeOf(url) {
-    return url === 'local' || url.startsWith('local?') || url.startsWith('/') ? 'local' : 'daemon';
-}
-/** The daemon socket a store URL talks to (`daemon` → the default socket, `unix:///path` → path). */
-function socketOf(url, env) {
-    if (url === 'daemon' || url.startsWith('daemon?'))
-        return defaultSocketPath(env);
-    const unix = /^unix:\/\/([^?]*)/.exec(url);
-    if (unix)
-        return unix[1] || defaultSocketPath(env);
-    return undefined;
-}
-/**
- * Nix's `auto` store (the default; NIX_REMOTE unset or empty): the local store when the user can write
- * the state directory (root, a single-user install), else the daemon when its socket exists, else the
- * local store again (which then fails on permissions, or Nix sets up a store under ~/.local/share).
- */
-function decideAutoStore(stateDirWritable, socketExists) {
-    if (stateDirWritable)
-        return 'local';
-    return socketExists ? 'daemon' : 'local';
-}
-/** The store as Nix opened it (the ping's URL) or, failing that, as Nix would choose it. */
-function decideStore(facts, env) {
-    const setting = facts.storeSetting.trim() || 'auto';
-    let url = facts.ping.url;
-    if (url === undefined) {
-        url =
-            setting === 'auto'
-                ? decideAutoStore(facts.stateDirWritable ?? false, facts.socketExists ?? false)
-                : setting;
-    }
-    const mode = storeModeOf(url);
-    const socket = mode === 'daemon' ? socketOf(url, env) : undefined;
-    return {
-        mode,
-        url,
-        ...(socket === undefined ? {} : { socket }),
-        ...(mode === 'daemon' && facts.ping.version !== undefined ? { daemonVersion: facts.ping.version } : {}),
-        ...(facts.pingError === undefined ? {} : { error: facts.pingError }),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/daemon/wait.ts
-/**
- * Waiting until the Nix daemon answers: `nix store ping` as the job's user through the daemon's
- * socket, polled with a short backoff up to a bound. The loop's decisions take an injected clock.
- */
-
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const DEFAULT_READY_TIMEOUT_MS = 30_000;
-/** Backoff between tries: 100 ms, doubling, at most 1 s. */
-const FIRST_DELAY_MS = 100;
-const MAX_DELAY_MS = 1000;
-/** One ping that hangs (a socket nobody accepts on) must not eat the whole bound. */
-const MAX_PING_MS = 10_000;
-function nextDelay(previous) {
-    return previous === undefined ? FIRST_DELAY_MS : Math.min(previous * 2, MAX_DELAY_MS);
-}
-/** Tries `probe` until it succeeds, says stop, or `timeoutMs` has passed (at least one try, always). */
-async function pollUntilReady(probe, clock, timeoutMs) {
-    const start = clock.now();
-    let attempts = 0;
-    let delay;
-    for (;;) {
-        attempts++;
-        const result = await probe(Math.max(0, timeoutMs - (clock.now() - start)));
-        const elapsedMs = clock.now() - start;
-        if (result.ok)
-            return { ready: true, attempts, elapsedMs };
-        delay = nextDelay(delay);
-        if (result.final || elapsedMs + delay > timeoutMs) {
-            return { ready: false, attempts, elapsedMs, lastError: result.error };
-        }
-        await clock.sleep(delay);
-    }
-}
-const PING_ARGS = ['--extra-experimental-features', 'nix-command', 'store', 'ping'];
-/** The job's environment, through the daemon (and its socket when it is not the default one). */
-function pingEnv(env, socket) {
-    const out = {};
-    for (const [name, value] of Object.entries(env))
-        if (value !== undefined)
-            out[name] = value;
-    out['NIX_REMOTE'] = 'daemon';
-    if (socket !== undefined)
-        out['NIX_DAEMON_SOCKET_PATH'] = socket;
-    return out;
-}
-/** Waits until `nix store ping` through the daemon succeeds as the job's user; never throws for a daemon that stays down. */
-async function waitForDaemon(deps, options = {}) {
-    const { sys } = deps;
-    const env = pingEnv(sys.env, options.socket);
-    const probe = async (remainingMs) => {
-        const timeoutMs = Math.min(MAX_PING_MS, Math.max(1000, remainingMs));
-        const out = await sys.exec.run('nix', [...PING_ARGS], { env, timeoutMs });
-        if (out.code === 0)
-            return { ok: true };
-        const error = commandError(out.stderr) ?? `nix store ping exited with code ${out.code}`;
-        const gone = options.gone ? await options.gone() : undefined;
-        return gone === undefined
-            ? { ok: false, error }
-            : { ok: false, error: `${error} (${gone})`, final: true };
-    };
-    return pollUntilReady(probe, deps.clock ?? realClock, options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
-}
-
-;// CONCATENATED MODULE: ./src/daemon/restart.ts
-
-
-
-
-
-const DEFAULT_STOP_TIMEOUT_MS = 10_000;
-/** systemd gives a unit 90 s to stop by default; a restart is a stop and a start. */
-const SERVICE_COMMAND_TIMEOUT_MS = 120_000;
-const QUERY_TIMEOUT_MS = 15_000;
-/** A restart that failed. `daemon` is the daemon as it is now: restart it again to roll back. */
-class DaemonRestartError extends errors_ActionError {
-    daemon;
-    name = 'DaemonRestartError';
-    constructor(message, daemon) {
-        super(message);
-        this.daemon = daemon;
-    }
-}
-const said = (out) => (out.stderr.trim() || out.stdout.trim() || 'no output').slice(0, 2000);
-const failedCommand = (command, args, out) => `\`${[command, ...args].join(' ')}\` exited with code ${out.code}: ${said(out)}`;
-const notReady = (outcome) => `it did not answer \`nix store ping\` within ${Math.round(outcome.elapsedMs / 100) / 10} s ` +
-    `(${outcome.attempts} tries); last error: ${outcome.lastError}`;
-const indent = (text) => text
-    .trim()
-    .split('\n')
-    .slice(0, 30)
-    .map((line) => `  ${line}`)
-    .join('\n');
-async function waitReady(deps, socket, options, gone) {
-    return waitForDaemon({ sys: deps.sys, ...(deps.clock ? { clock: deps.clock } : {}) }, { socket, timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, ...(gone ? { gone } : {}) });
-}
-async function systemdFailure(deps, daemon, what) {
-    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
-    const status = await deps.root.run('systemctl', systemctlStatusArgs(unit), { timeoutMs: QUERY_TIMEOUT_MS });
-    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
-        `\`systemctl status ${unit}\`:\n${indent(status.stdout || status.stderr)}\n` +
-        `See why with \`journalctl -u ${unit}\`; a setting the daemon rejects in nix.conf is the usual cause. ` +
-        `Start it again with \`sudo systemctl restart ${unit}\` once that is fixed.`, { ...daemon, unit });
-}
-async function restartSystemd(deps, daemon, socket, options) {
-    const { sys, root } = deps;
-    const unit = daemon.unit ?? DEFAULT_SYSTEMD_UNIT;
-    const systemctl = async (args) => {
-        const out = await root.run('systemctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
-        if (out.code !== 0)
-            throw await systemdFailure(deps, daemon, failedCommand('systemctl', args, out));
-    };
-    if (options.daemonReload)
-        await systemctl(systemctlDaemonReloadArgs());
-    await systemctl(systemctlRestartArgs(unit));
-    // Socket activation: the service alone is not enough, its socket must listen too.
-    const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
-    const sockets = show.code === 0 ? inactiveSockets(show.stdout, daemon) : [];
-    if (sockets.length > 0)
-        await systemctl(systemctlStartArgs(sockets));
-    const outcome = await waitReady(deps, socket, options);
-    if (!outcome.ready) {
-        throw await systemdFailure(deps, daemon, `\`systemctl restart ${unit}\` succeeded, but ${notReady(outcome)}`);
-    }
-    const after = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: QUERY_TIMEOUT_MS });
-    return systemdAfterRestart(after.code === 0 ? after.stdout : '', { ...daemon, unit });
-}
-async function launchdFailure(deps, daemon, what) {
-    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
-    const print = await deps.root.run('launchctl', launchctlPrintArgs(label), { timeoutMs: QUERY_TIMEOUT_MS });
-    const summary = print.code === 0 ? launchdSummary(print.stdout) : said(print);
-    const log = print.code === 0 ? launchdLog(print.stdout) : undefined;
-    return new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: ${what}.\n` +
-        `\`launchctl print system/${label}\`:\n${indent(summary)}\n` +
-        `See why in ${log ?? "the job's log"}; a setting the daemon rejects in nix.conf is the usual cause. ` +
-        `Start it again with \`sudo launchctl kickstart -k system/${label}\` once that is fixed (if the job is not ` +
-        `loaded: \`sudo launchctl bootstrap system /Library/LaunchDaemons/${label}.plist\`).`, { ...daemon, unit: label });
-}
-async function restartLaunchd(deps, daemon, socket, options) {
-    const label = daemon.unit ?? DEFAULT_LAUNCHD_LABEL;
-    const args = launchctlKickstartArgs(label);
-    const kick = await deps.root.run('launchctl', args, { timeoutMs: SERVICE_COMMAND_TIMEOUT_MS });
-    if (kick.code !== 0)
-        throw await launchdFailure(deps, daemon, failedCommand('launchctl', args, kick));
-    const outcome = await waitReady(deps, socket, options);
-    if (!outcome.ready) {
-        throw await launchdFailure(deps, daemon, `\`launchctl ${args.join(' ')}\` succeeded, but ${notReady(outcome)}`);
-    }
-    const print = await deps.sys.exec.run('launchctl', launchctlPrintArgs(label), {
-        timeoutMs: QUERY_TIMEOUT_MS,
-    });
-    return launchdAfterRestart(print.code === 0 ? print.stdout : '', { ...daemon, unit: label });
-}
-function processAdvice(daemon) {
-    const command = daemon.command?.join(' ') ?? 'nix-daemon --daemon';
-    return ('Nothing manages this daemon, so it stays down until it is started again as root, e.g. ' +
-        `\`sudo setsid ${command} </dev/null >/dev/null 2>&1 &\`. ` +
-        'A setting the daemon rejects in nix.conf is the usual cause of a daemon that does not start.');
-}
-/** Linux: the process has exited (or is a zombie nobody reaps); undefined while it runs. */
-function processGone(sys, pid) {
-    return async () => {
-        const stat = await sys.files.read(`/proc/${pid}/stat`);
-        const state = stat === undefined ? undefined : parseProcStat(stat)?.state;
-        return state === undefined || state === 'Z' || state === 'X' ? `process ${pid} has exited` : undefined;
-    };
-}
-async function restartBareProcess(deps, daemon, socket, options) {
-    if (daemon.pid === undefined) {
-        throw new DaemonRestartError(`Cannot restart ${describeDaemon(daemon)}: its pid is not known.`, daemon);
-    }
-    let restarted;
-    try {
-        restarted = await deps.root.restartProcess(daemon.pid, {
-            stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
-        });
-    }
-    catch (error) {
-        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: stopping it and starting the same command line again ` +
-            `(as root, ${deps.root.via === 'sudo' ? 'through sudo' : 'in-process'}) did not work: ${errors_errorMessage(error)}\n` +
-            processAdvice(daemon), daemon);
-    }
-    const after = { ...daemon, pid: restarted.pid, command: [...restarted.argv] };
-    const gone = deps.sys.host.platform === 'linux' ? processGone(deps.sys, restarted.pid) : undefined;
-    const outcome = await waitReady(deps, socket, options, gone);
-    if (!outcome.ready) {
-        throw new DaemonRestartError(`Restarting ${describeDaemon(daemon)} failed: it was stopped and started again as pid ${restarted.pid}, ` +
-            `but ${notReady(outcome)}.\n${processAdvice(daemon)}`, after);
-    }
-    return after;
-}
-/**
- * Restarts the daemon by its manager and waits until `nix store ping` as the job's user succeeds;
- * returns the daemon with its new pid. Nothing to do without a daemon. Throws a DaemonRestartError
- * naming the manager, what was tried, the last error and what to do.
- */
-async function restart_restartDaemon(deps, daemon, socket, options = {}) {
-    switch (daemon.manager) {
-        case 'none':
-            return daemon;
-        case 'systemd':
-            return restartSystemd(deps, daemon, socket, options);
-        case 'launchd':
-            return restartLaunchd(deps, daemon, socket, options);
-        case 'process':
-            return restartBareProcess(deps, daemon, socket, options);
-    }
-}
-
-
-;// CONCATENATED MODULE: ./src/nix/detect/manager.ts
-
-
-
-const SERVICE_TIMEOUT_MS = 15_000;
-/** Processes that look like a Nix daemon, from /proc (pids and cmdlines; the parent only for matches). */
-async function scanProc(sys) {
-    const pids = (await sys.files.list('/proc')).filter((name) => /^\d+$/.test(name));
-    const found = await Promise.all(pids.map(async (pid) => {
-        const cmdline = await sys.files.read(`/proc/${pid}/cmdline`);
-        const argv = cmdline === undefined ? [] : parseCmdline(cmdline);
-        if (!isDaemonArgv(argv))
-            return undefined;
-        const stat = await sys.files.read(`/proc/${pid}/stat`);
-        const ppid = stat === undefined ? undefined : parseStatPpid(stat);
-        return ppid === undefined ? undefined : { pid: Number(pid), ppid, argv };
-    }));
-    return found.filter((p) => p !== undefined);
-}
-async function scanPs(sys) {
-    const ps = await sys.exec.run('ps', PS_ARGS, { timeoutMs: SERVICE_TIMEOUT_MS });
-    return ps.code === 0 ? parsePs(ps.stdout) : [];
-}
-async function linuxDaemon(sys) {
-    let stopped;
-    // Debian ships nix-daemon unit files with nix-setup-systemd; they say nothing when systemd is not PID 1.
-    if ((await sys.files.kind(SYSTEMD_RUNNING_MARKER)) === 'directory') {
-        const show = await sys.exec.run('systemctl', systemctlShowArgs(), { timeoutMs: SERVICE_TIMEOUT_MS });
-        const verdict = show.code === 0 ? systemdDaemon(parseSystemctlShow(show.stdout)) : undefined;
-        if (verdict?.serving)
-            return verdict.daemon;
-        // A unit that is stopped: a daemon started by hand may be serving instead; else restarting the unit is the way.
-        stopped = verdict?.daemon;
-    }
-    const process = pickDaemonProcess(await scanProc(sys));
-    return process || !stopped ? processDaemon(process) : stopped;
-}
-async function darwinDaemon(sys) {
-    const jobs = await Promise.all(LAUNCHD_LABELS.map(async (label) => {
-        const out = await sys.exec.run('launchctl', ['print', `system/${label}`], {
-            timeoutMs: SERVICE_TIMEOUT_MS,
-        });
-        return out.code === 0 ? parseLaunchctlPrint(out.stdout) : undefined;
-    }));
-    const job = launchdDaemon(jobs);
-    if (job)
-        return job;
-    return processDaemon(pickDaemonProcess(await scanPs(sys)));
-}
-async function probeDaemon(sys) {
-    if (sys.host.platform === 'linux')
-        return linuxDaemon(sys);
-    if (sys.host.platform === 'darwin')
-        return darwinDaemon(sys);
-    return processDaemon(pickDaemonProcess(await scanPs(sys)));
-}
-
-;// CONCATENATED MODULE: ./src/report/environment.ts
-const IMPLEMENTATION_NAMES = { nix: 'Nix', lix: 'Lix', determinate: 'Determinate Nix' };
-function describeNix(env) {
-    const { implementation, version, implementationVersion } = env.nix;
-    const name = IMPLEMENTATION_NAMES[implementation];
-    // Lix has its own version line only; Determinate Nix names the upstream version it is based on.
-    if (implementation === 'determinate' &&
-        implementationVersion !== undefined &&
-        implementationVersion !== version) {
-        return `${name} ${implementationVersion} (Nix ${version})`;
-    }
-    return `${name} ${implementationVersion ?? version}`;
-}
-function environment_describeDaemon(daemon) {
-    const pid = daemon.pid === undefined ? '' : `, pid ${daemon.pid}`;
-    switch (daemon.manager) {
-        case 'systemd':
-            return `systemd unit ${daemon.unit ?? 'nix-daemon.service'}${pid}`;
-        case 'launchd':
-            return `launchd job ${daemon.unit ?? 'org.nixos.nix-daemon'}${pid}`;
-        case 'process':
-            return `bare root process${pid}${daemon.command ? ` (${daemon.command.join(' ')})` : ''}`;
-        case 'none':
-            return 'none (single-user install)';
-    }
-}
-function describeTrust(env) {
-    const { trusted, source, trustedUsers } = env.trust;
-    const from = source === 'daemon'
-        ? 'as the daemon reports'
-        : source === 'local-store'
-            ? 'local store, no daemon in between'
-            : `trusted-users = ${trustedUsers.join(' ') || '(empty)'}`;
-    return `${trusted ? 'yes' : 'no'} (${from})`;
-}
-function describePrivilege(env) {
-    const p = env.privilege;
-    if (p.root)
-        return 'yes (running as root)';
-    if (p.passwordlessSudo)
-        return 'yes (passwordless sudo)';
-    return 'no (not root, no passwordless sudo)';
-}
-function describeStore(env) {
-    const s = env.store;
-    if (s.mode === 'local')
-        return `local store (${s.url})`;
-    const version = s.daemonVersion ? `, daemon Nix ${s.daemonVersion}` : '';
-    return `through the daemon (${s.socket ?? s.url}${version})`;
-}
-function describeConfigFiles(env) {
-    const present = env.config.files.filter((f) => f.exists).map((f) => f.path);
-    const extra = env.config.fromEnvironment ? ' + NIX_CONFIG' : '';
-    return (present.length > 0 ? present.join(', ') : 'none') + extra;
-}
-function environmentRows(env) {
-    const r = env.runner;
-    return [
-        ['Nix', describeNix(env)],
-        ['Store', describeStore(env)],
-        ['Daemon', environment_describeDaemon(env.daemon)],
-        [`Trusted user (${env.privilege.user})`, describeTrust(env)],
-        ['Can write root-owned files', describePrivilege(env)],
-        ['Global nix.conf', env.config.globalFile],
-        ['Configuration read', describeConfigFiles(env)],
-        ['Runner', `${r.kind}, ${r.os} ${r.arch} (${r.system})`],
-    ];
-}
-function environmentOutputs(env) {
-    return {
-        'nix-version': env.nix.version,
-        'nix-implementation': env.nix.implementation,
-        'store-mode': env.store.mode,
-        'daemon-manager': env.daemon.manager,
-        trusted: String(env.trust.trusted),
-        'can-write-root-files': String(env.privilege.canWriteRootFiles),
-        'runner-kind': env.runner.kind,
-        'nix-system': env.runner.system,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/state.ts
-const KEY = 'nix-cache-action';
-const VERSION = 1;
-function state_saveState(store, state) {
-    store.saveState(KEY, JSON.stringify({ version: VERSION, ...state }));
-}
-/**
- * The state main saved, or undefined when main did not get as far as saving it (it failed early, or
- * was skipped). A record from another version of the action is treated as absent.
- */
-function loadState(store) {
-    const raw = store.getState(KEY);
-    if (raw === '')
-        return undefined;
-    let parsed;
-    try {
-        parsed = JSON.parse(raw);
-    }
-    catch {
-        return undefined;
-    }
-    if (!isRecord(parsed) || parsed.version !== VERSION)
-        return undefined;
-    if (typeof parsed.startedAt !== 'string' || !isRecord(parsed.environment))
-        return undefined;
-    const config = isRecord(parsed.config) ? parsed.config : undefined;
-    const login = isRecord(parsed.login) ? parsed.login : undefined;
-    return {
-        startedAt: parsed.startedAt,
-        environment: parsed.environment,
-        ...(login ? { login } : {}),
-        ...(config ? { config } : {}),
-    };
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/system/exec.ts
-/**
- * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
- * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
- * that kills the command's whole process group.
- */
-
-
-/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
-const TIMEOUT_EXIT_CODE = 124;
-/** Exit code of a command that could not be found or started (as a shell reports it). */
-const NOT_FOUND_EXIT_CODE = 127;
-/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
-const KILL_GRACE_MS = 2000;
-function runCommand(command, args, options = {}) {
-    return new Promise((resolve) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            env: options.env ?? process.env,
-            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-            stdio: ['pipe', 'pipe', 'pipe'],
-            // Its own process group, so a timeout stops what it started too.
-            detached: options.timeoutMs !== undefined,
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.stdin.on('error', () => undefined); // the command may exit without reading its input
-        child.stdin.end(options.input ?? '');
-        let timedOut = false;
-        const killGroup = (signal) => {
-            try {
-                if (child.pid !== undefined)
-                    process.kill(-child.pid, signal);
-            }
-            catch {
-                // already gone
-            }
-        };
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                killGroup('SIGTERM');
-                setTimeout(() => {
-                    killGroup('SIGKILL');
-                }, KILL_GRACE_MS).unref();
-            }, options.timeoutMs);
-        let settled = false;
-        const finish = (result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve(result);
-        };
-        child.on('error', (error) => {
-            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
-        });
-        child.on('close', (code, signal) => {
-            const stdout = Buffer.concat(out).toString('utf8');
-            const stderr = Buffer.concat(err).toString('utf8');
-            if (timedOut) {
-                killGroup('SIGKILL');
-                finish({
-                    code: TIMEOUT_EXIT_CODE,
-                    stdout,
-                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
-                });
-                return;
-            }
-            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_namespaceObject.constants.signals[signal]), stdout, stderr });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/system/restart-process.ts
-/**
- * Restarting a bare root process (a nix-daemon nothing manages): stop it, start its command line again
- * in a new session that outlives the action. Linux only (/proc). Used in-process and by the root helper.
- */
-
-
-
-
-
-
-
-/** Where the launch of a process stopped here waits until its successor is up (root-only: it holds the environment). */
-const STOPPED_RECORD_DIR = '/run/nix-cache-action/stopped';
-/**
- * The output of a restarted process whose output went nowhere readable before (/dev/null, a pipe, a
- * terminal): kept, so that a start that fails can say why (Nix prints "error: …" and exits).
- */
-const RESTARTED_LOG = '/run/nix-cache-action/restarted.log';
-/** A daemon that rejects its configuration exits within tens of ms (Nix 2.8: ~30 ms). */
-const DEFAULT_SETTLE_MS = 250;
-const POLL_MS = 50;
-/** After SIGKILL: only a process stuck in the kernel (D state) takes longer. */
-const KILL_WAIT_MS = 5000;
-const LOG_TAIL_CHARS = 2000;
-async function readRecord(path) {
-    const text = await readRootFile(path);
-    if (text === undefined)
-        return undefined;
-    const data = JSON.parse(text);
-    if (typeof data.starttime !== 'string' || !Array.isArray(data.launch.argv)) {
-        throw new Error(`unreadable record ${path}`);
-    }
-    return data;
-}
-function signal(pid, sig) {
-    try {
-        process.kill(pid, sig);
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ESRCH')
-            return;
-        throw new Error(`cannot send ${sig} to process ${pid}: ${errors_errorMessage(error)}`, { cause: error });
-    }
-}
-async function waitGone(pid, starttime, ms) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        if (await isGone(pid, starttime))
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS);
-    }
-}
-/** SIGTERM, up to `stopTimeoutMs`, then SIGKILL. */
-async function stop(pid, starttime, stopTimeoutMs) {
-    signal(pid, 'SIGTERM');
-    if (await waitGone(pid, starttime, stopTimeoutMs))
-        return;
-    signal(pid, 'SIGKILL');
-    if (await waitGone(pid, starttime, KILL_WAIT_MS))
-        return;
-    throw new Error(`process ${pid} did not exit after SIGTERM, ${stopTimeoutMs} ms, and SIGKILL`);
-}
-async function openLog(path) {
-    if (path === undefined)
-        return undefined;
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true, mode: 0o700 }).catch(() => undefined);
-    const handle = await (0,promises_namespaceObject.open)(path, 'a', 0o600).catch(() => undefined);
-    return handle ? { fd: handle.fd, close: () => handle.close() } : undefined;
-}
-async function logSince(path, offset) {
-    if (path === undefined)
-        return '';
-    const handle = await (0,promises_namespaceObject.open)(path, 'r').catch(() => undefined);
-    if (!handle)
-        return '';
-    try {
-        const size = (await handle.stat()).size;
-        const start = Math.max(offset, size - LOG_TAIL_CHARS);
-        const buffer = Buffer.alloc(Math.max(0, size - start));
-        await handle.read(buffer, 0, buffer.length, start);
-        const text = buffer.toString('utf8').trim();
-        return text === '' ? '' : ` Its output (${path}):\n${text}`;
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Starts `launch` in a new session (setsid), cwd /, stdin /dev/null, never holding the caller's
- * stdout/stderr (the runner waits for a step's output to close). Resolves with the pid once the
- * process has stayed up for `settleMs`; rejects when it could not start or exited before.
- */
-async function startProcess(launch, settleMs, replacing) {
-    const command = launch.argv.join(' ');
-    const [out, err] = await Promise.all([openLog(launch.stdout), openLog(launch.stderr)]);
-    const offset = launch.stderr === undefined ? 0 : ((await (0,promises_namespaceObject.stat)(launch.stderr).catch(() => undefined))?.size ?? 0);
-    const started = Date.now();
-    const seen = {};
-    try {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(launch.executable, launch.argv.slice(1), {
-            argv0: launch.argv[0] ?? launch.executable,
-            env: { ...launch.env },
-            cwd: '/',
-            detached: true,
-            stdio: ['ignore', out?.fd ?? 'ignore', err?.fd ?? 'ignore'],
-        });
-        child.on('exit', (code, sig) => (seen.exit = { code, signal: sig }));
-        await new Promise((resolve, reject) => {
-            child.once('spawn', resolve);
-            child.once('error', reject);
-        });
-        child.unref();
-        if (child.pid !== undefined)
-            seen.pid = child.pid;
-        const deadline = started + settleMs;
-        while (seen.exit === undefined && Date.now() < deadline)
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(POLL_MS, settleMs));
-    }
-    catch (error) {
-        throw new Error(`could not start \`${command}\` (${launch.executable}) again in place of pid ${replacing}: ${errors_errorMessage(error)}`, { cause: error });
-    }
-    finally {
-        await Promise.all([out?.close(), err?.close()]);
-    }
-    const { exit, pid } = seen;
-    if (exit !== undefined || pid === undefined) {
-        const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
-        throw new Error(`\`${command}\`, started again in place of pid ${replacing}, ${how} within ${Date.now() - started} ms; ` +
-            `pid ${replacing} is stopped and nothing runs in its place.${await logSince(launch.stderr, offset)}`);
-    }
-    return pid;
-}
-async function restartProcess(pid, options, places = { recordDir: STOPPED_RECORD_DIR, logFile: RESTARTED_LOG }) {
-    if (process.platform !== 'linux') {
-        throw new Error(`restarting a bare process reads /proc, which ${process.platform} does not have`);
-    }
-    if (!Number.isInteger(pid) || pid <= 1)
-        throw new Error(`not a process to restart: pid ${pid}`);
-    const recordPath = (0,external_node_path_namespaceObject.join)(places.recordDir, `${pid}.json`);
-    const saved = await readRecord(recordPath);
-    const live = await inspectProcess(pid);
-    let launch;
-    if (live && (saved === undefined || saved.starttime === live.starttime)) {
-        launch = live.launch;
-        const record = { starttime: live.starttime, launch };
-        await writeFileAtomic(recordPath, JSON.stringify(record), 0o600, { owner: undefined, dirMode: 0o700 });
-        await stop(pid, live.starttime, options.stopTimeoutMs);
-    }
-    else if (saved) {
-        launch = saved.launch; // stopped here before, its start failed: start it again
-    }
-    else {
-        throw new Error(`process ${pid} is not running (and was not stopped by this action): nothing to restart`);
-    }
-    const output = {
-        ...launch,
-        stdout: launch.stdout ?? places.logFile,
-        stderr: launch.stderr ?? places.logFile,
-    };
-    const newPid = await startProcess(output, options.settleMs ?? DEFAULT_SETTLE_MS, pid);
-    await removeRootFile(recordPath);
-    return { pid: newPid, argv: launch.argv };
-}
-
-;// CONCATENATED MODULE: ./src/system/root-operations.ts
-/** The one implementation of each root operation: run in-process as root, or by the root helper under sudo. */
-
-
-
-const rootOperations = {
-    readFile: readRootFile,
-    statFile: statRootFile,
-    writeFile: writeRootFile,
-    removeFile: removeRootFile,
-    run: (command, args, options = {}) => runCommand(command, args, {
-        ...(options.input === undefined ? {} : { input: options.input }),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    }),
-    restartProcess: (pid, options) => restartProcess(pid, options),
-};
-
-;// CONCATENATED MODULE: ./src/system/root-protocol.ts
-/**
- * The root helper's protocol: one JSON request on stdin, one JSON answer on stdout. File contents
- * travel as base64 inside the request, never on argv. `serve` is the helper's whole logic.
- */
-
-function field(data, name, check, optional = false) {
-    const value = data[name];
-    if (value === undefined && optional)
-        return undefined;
-    if (!check(value))
-        throw new Error(`malformed root helper request: bad "${name}"`);
-    return value;
-}
-const isString = (v) => typeof v === 'string';
-const isPath = (v) => typeof v === 'string' && v.startsWith('/');
-const isCount = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const isStrings = (v) => Array.isArray(v) && v.every(isString);
-/** Validates a request; throws on anything malformed (a wrong op, a relative path, a missing field). */
-function parseRequest(text) {
-    const data = JSON.parse(text);
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        throw new Error('malformed root helper request: not an object');
-    }
-    const d = data;
-    const path = () => field(d, 'path', isPath) ?? '';
-    switch (d['op']) {
-        case 'readFile':
-        case 'statFile':
-        case 'removeFile':
-            return { op: d['op'], path: path() };
-        case 'writeFile':
-            return {
-                op: 'writeFile',
-                path: path(),
-                base64: field(d, 'base64', isString) ?? '',
-                mode: field(d, 'mode', isCount) ?? 0,
-            };
-        case 'run': {
-            const input = field(d, 'input', isString, true);
-            const timeoutMs = field(d, 'timeoutMs', isCount, true);
-            return {
-                op: 'run',
-                command: field(d, 'command', isString) ?? '',
-                args: field(d, 'args', isStrings) ?? [],
-                ...(input === undefined ? {} : { input }),
-                ...(timeoutMs === undefined ? {} : { timeoutMs }),
-            };
-        }
-        case 'restartProcess': {
-            const settleMs = field(d, 'settleMs', isCount, true);
-            return {
-                op: 'restartProcess',
-                pid: field(d, 'pid', isCount) ?? 0,
-                stopTimeoutMs: field(d, 'stopTimeoutMs', isCount) ?? 0,
-                ...(settleMs === undefined ? {} : { settleMs }),
-            };
-        }
-        default:
-            throw new Error(`malformed root helper request: unknown op ${JSON.stringify(d['op'])}`);
-    }
-}
-async function perform(ops, request) {
-    switch (request.op) {
-        case 'readFile':
-            return ops.readFile(request.path);
-        case 'statFile':
-            return ops.statFile(request.path);
-        case 'writeFile':
-            return ops.writeFile(request.path, Buffer.from(request.base64, 'base64'), request.mode);
-        case 'removeFile':
-            return ops.removeFile(request.path);
-        case 'run':
-            return ops.run(request.command, request.args, {
-                ...(request.input === undefined ? {} : { input: request.input }),
-                ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-            });
-        case 'restartProcess':
-            return ops.restartProcess(request.pid, {
-                stopTimeoutMs: request.stopTimeoutMs,
-                ...(request.settleMs === undefined ? {} : { settleMs: request.settleMs }),
-            });
-    }
-}
-/** The helper's work: parse, perform, answer. Never throws; errors become `{ ok: false }` answers. */
-async function serve(ops, text) {
-    try {
-        const value = await perform(ops, parseRequest(text));
-        return { ok: true, value: value ?? null };
-    }
-    catch (error) {
-        return { ok: false, error: errorMessage(error) };
-    }
-}
-/** The helper's answer from its stdout; undefined when it printed something else (it crashed, sudo failed). */
-function parseAnswer(text) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof data !== 'object' || data === null)
-        return undefined;
-    const d = data;
-    if (d['ok'] === true && 'value' in d)
-        return { ok: true, value: d['value'] };
-    if (d['ok'] === false && typeof d['error'] === 'string')
-        return { ok: false, error: d['error'] };
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/system/sudo-client.ts
-
-/** A file operation that takes longer than this is stuck (a hung sudo, a dead NFS mount). */
-const FILE_TIMEOUT_MS = 60_000;
-/** What the helper itself (sudo, node start, answer) may take on top of an operation's own bound. */
-const HELPER_MARGIN_MS = 30_000;
-const KILL_AND_SETTLE_MARGIN_MS = 10_000;
-function sudoArgv(helper) {
-    return ['-n', helper.node, helper.script];
-}
-function fail(request, helper, out) {
-    const said = out.stderr.trim() || out.stdout.trim().slice(0, 500) || 'no output';
-    const hint = /password is required|terminal is required|not allowed to execute|not in the sudoers/i.test(said)
-        ? ' The action needs passwordless sudo (as on GitHub-hosted runners) or to run as root for this.'
-        : '';
-    throw new Error(`${request.op} as root failed: \`sudo ${sudoArgv(helper).join(' ')}\` exited with code ${out.code}: ${said}.${hint}`);
-}
-const sudo_client_isRecord = (v) => typeof v === 'object' && v !== null;
-const malformed = (op) => new Error(`${op} as root: the root helper gave a malformed answer`);
-function asFileStat(value) {
-    if (value === null)
-        return undefined;
-    if (!sudo_client_isRecord(value))
-        throw malformed('statFile');
-    const { mode, uid, gid, symlinkTarget } = value;
-    if (typeof mode !== 'number' || typeof uid !== 'number' || typeof gid !== 'number')
-        throw malformed('statFile');
-    return { mode, uid, gid, ...(typeof symlinkTarget === 'string' ? { symlinkTarget } : {}) };
-}
-function asExecResult(value) {
-    if (!sudo_client_isRecord(value))
-        throw malformed('run');
-    const { code, stdout, stderr } = value;
-    if (typeof code !== 'number' || typeof stdout !== 'string' || typeof stderr !== 'string')
-        throw malformed('run');
-    return { code, stdout, stderr };
-}
-function asRestarted(value) {
-    if (!sudo_client_isRecord(value))
-        throw malformed('restartProcess');
-    const { pid, argv } = value;
-    if (typeof pid !== 'number' || !Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
-        throw malformed('restartProcess');
-    }
-    return { pid, argv };
-}
-function sudoOperations(sys, helper) {
-    const call = async (request, timeoutMs) => {
-        const out = await sys.exec.run('sudo', sudoArgv(helper), {
-            input: JSON.stringify(request),
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        });
-        const answer = parseAnswer(out.stdout);
-        if (answer === undefined)
-            fail(request, helper, out);
-        if (!answer.ok)
-            throw new Error(answer.error);
-        return answer.value;
-    };
-    return {
-        async readFile(path) {
-            const value = await call({ op: 'readFile', path }, FILE_TIMEOUT_MS);
-            if (value !== null && typeof value !== 'string')
-                throw malformed('readFile');
-            return value ?? undefined;
-        },
-        async statFile(path) {
-            return asFileStat(await call({ op: 'statFile', path }, FILE_TIMEOUT_MS));
-        },
-        async writeFile(path, content, mode) {
-            const base64 = Buffer.from(content).toString('base64');
-            await call({ op: 'writeFile', path, base64, mode }, FILE_TIMEOUT_MS);
-        },
-        async removeFile(path) {
-            await call({ op: 'removeFile', path }, FILE_TIMEOUT_MS);
-        },
-        async run(command, args, options = {}) {
-            const request = {
-                op: 'run',
-                command,
-                args: [...args],
-                ...(options.input === undefined ? {} : { input: options.input }),
-                ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-            };
-            const bound = options.timeoutMs === undefined ? undefined : options.timeoutMs + HELPER_MARGIN_MS;
-            return asExecResult(await call(request, bound));
-        },
-        async restartProcess(pid, options) {
-            const request = {
-                op: 'restartProcess',
-                pid,
-                stopTimeoutMs: options.stopTimeoutMs,
-                ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
-            };
-            const bound = options.stopTimeoutMs + (options.settleMs ?? 0) + KILL_AND_SETTLE_MARGIN_MS + HELPER_MARGIN_MS;
-            return asRestarted(await call(request, bound));
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/system/privileged.ts
-
-
-function privileged(sys, how, helper) {
-    return how === 'root'
-        ? { via: 'root', ...rootOperations }
-        : { via: 'sudo', ...sudoOperations(sys, helper) };
-}
-/** Root as the detected privilege allows it: in-process as root, through passwordless sudo, or not at all. */
-function privilegedFor(sys, privilege, helper) {
-    if (privilege.root)
-        return privileged(sys, 'root', helper);
-    return privilege.passwordlessSudo ? privileged(sys, 'sudo', helper) : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/system/real.ts
-/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
-
-
-
-
-const files = {
-    async read(path) {
-        try {
-            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
-        }
-        catch {
-            return undefined;
-        }
-    },
-    async exists(path) {
-        return (await files.kind(path)) !== undefined;
-    },
-    async list(dir) {
-        try {
-            return await (0,promises_namespaceObject.readdir)(dir);
-        }
-        catch {
-            return [];
-        }
-    },
-    async kind(path) {
-        try {
-            const s = await (0,promises_namespaceObject.stat)(path);
-            if (s.isFile())
-                return 'file';
-            if (s.isDirectory())
-                return 'directory';
-            if (s.isSocket())
-                return 'socket';
-            return 'other';
-        }
-        catch {
-            return undefined;
-        }
-    },
-};
-function host() {
-    const uid = process.getuid?.() ?? -1;
-    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
-    let home = process.env['HOME'] ?? '';
-    try {
-        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
-        const info = (0,external_node_os_namespaceObject.userInfo)();
-        user = info.username;
-        home = info.homedir;
-    }
-    catch {
-        // No passwd entry for this uid (some containers): keep the environment's answer.
-    }
-    return { platform: process.platform, arch: process.arch, uid, user, home };
-}
-function realSystem() {
-    return { exec: { run: runCommand }, files, env: process.env, host: host() };
-}
-
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/config/nix-conf.ts
-/**
- * Our one marked block in a nix.conf: rendering settings, putting the block at the end of a file's text
- * (the user's text before it unchanged byte for byte), taking it out again, and reading settings back.
- */
-
-
-const BLOCK_BEGIN = '# BEGIN nix-cache-action: managed by the GitHub Action, removed or restored by its post step';
-const BLOCK_END = '# END nix-cache-action';
-// A marker line is recognised by its start (the text after the colon is for people), with any line ending.
-const BEGIN_LINE = /^# BEGIN nix-cache-action(?::.*)?\s*$/u;
-const END_LINE = /^# END nix-cache-action\s*$/u;
-// What Nix accepts as a setting name (see conf-syntax.ts).
-const nix_conf_KEY = /^[\w.-]+$/u;
-/** `key = value` lines, one per setting. Throws on anything that could break out of its line. */
-function renderSettings(settings) {
-    let out = '';
-    for (const [key, value] of settings) {
-        if (!nix_conf_KEY.test(key)) {
-            const bad = findUnsafeChar(key);
-            const why = bad === undefined ? 'is not a valid name' : `contains ${bad.what}`;
-            throw new Error(`nix.conf setting name ${bad === undefined ? `'${key}' ` : ''}${why}`);
-        }
-        const bad = findUnsafeChar(value, { allowSpace: true });
-        if (bad !== undefined) {
-            throw new Error(`nix.conf setting '${key}': the value contains ${bad.what} at position ${bad.position}`);
-        }
-        out += value === '' ? `${key} =\n` : `${key} = ${value}\n`;
-    }
-    return out;
-}
-/** The block of ours holding `settings`, marker lines included, ending with a newline. */
-function renderBlock(settings) {
-    return `${BLOCK_BEGIN}\n${renderSettings(settings)}${BLOCK_END}\n`;
-}
-/** Lines with their terminators, so that joining them gives the text back exactly. */
-function splitLines(text) {
-    return text.match(/[^\n]*\n|[^\n]+$/gu) ?? [];
-}
-function findBlocks(lines) {
-    const spans = [];
-    let open;
-    lines.forEach((line, i) => {
-        if (BEGIN_LINE.test(line)) {
-            if (open !== undefined) {
-                throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line before another BEGIN on line ${i + 1}: the file looks half-written; remove the block by hand`);
-            }
-            open = i;
-        }
-        else if (END_LINE.test(line)) {
-            if (open === undefined) {
-                throw new Error(`line ${i + 1} ends a nix-cache-action block that never began: the file looks half-written; remove the line by hand`);
-            }
-            spans.push({ begin: open, end: i });
-            open = undefined;
-        }
-    });
-    if (open !== undefined) {
-        throw new Error(`nix-cache-action's block starting on line ${open + 1} has no END line: the file looks half-written; remove the block by hand`);
-    }
-    return spans;
-}
-/** Whether the text holds a (complete) block of ours. Throws on a half-written one. */
-function nix_conf_hasBlock(text) {
-    return text !== undefined && findBlocks(splitLines(text)).length > 0;
-}
-/**
- * The text with every block of ours removed: whole lines, terminators included; everything else kept
- * byte for byte. A file that held only our block gives ''. The newline `withBlock` may have added after
- * text without one stays (the post step restores files from their backups, byte for byte).
- */
-function nix_conf_withoutBlock(text) {
-    const lines = splitLines(text);
-    const spans = findBlocks(lines);
-    if (spans.length === 0)
-        return text;
-    return lines.filter((_, i) => !spans.some((s) => i >= s.begin && i <= s.end)).join('');
-}
-/** The lines of our block(s) in the text, marker lines included ('' when there is none). */
-function nix_conf_blockOf(text) {
-    const lines = splitLines(text);
-    const spans = findBlocks(lines);
-    return lines.filter((_, i) => spans.some((s) => i >= s.begin && i <= s.end)).join('');
-}
-/**
- * The text (undefined: no file yet) with any block of ours removed and a new one holding `settings`
- * appended at the end: for plain settings the last line wins, and `extra-*` settings add to what came
- * before. A newline is added first only when the text does not end with one.
- */
-function nix_conf_withBlock(text, settings) {
-    const block = renderBlock(settings);
-    const base = text === undefined ? '' : nix_conf_withoutBlock(text);
-    if (base === '')
-        return block;
-    return base.endsWith('\n') ? `${base}${block}` : `${base}\n${block}`;
-}
-/**
- * `key = value` settings of one file's text, the last value per key as written (`extra-x` is its own
- * key), ignoring comments and `include`/`!include` lines.
- */
-function nix_conf_readSettings(text) {
-    const map = new Map();
-    for (const line of parseConf(text)) {
-        if (line.kind === 'setting')
-            map.set(line.name, line.value);
-    }
-    return Object.fromEntries(map);
-}
-
-;// CONCATENATED MODULE: ./src/config/plan-types.ts
-
-
-
-/** The netrc login written with a `token` (servers that take a token as the Basic password ignore it). */
-const plan_types_DEFAULT_NETRC_LOGIN = 'token';
-function plan_types_makeReader(current, seen, strict) {
-    const raw = (path) => {
-        seen.add(path);
-        if (!Object.hasOwn(current, path)) {
-            if (strict)
-                throw new Error(`Planning needs ${path}: read it first (filesToRead names it).`);
-            return undefined;
-        }
-        return current[path];
-    };
-    const conf = (path) => {
-        const text = raw(path);
-        try {
-            return text === undefined ? undefined : withoutBlock(text);
-        }
-        catch (error) {
-            throw new Error(`${path}: ${errorMessage(error)}`, { cause: error });
-        }
-    };
-    return { raw, conf };
-}
-/** Of our tuning settings, those a user may have chosen for themselves (the negative-cache guard is not one). */
-const plan_types_USER_TUNABLE = (/* unused pure expression or super */ null && (['fallback', 'connect-timeout']));
-/** Our settings, always in the same order. */
-function plan_types_settingsFor(w) {
-    const out = [];
-    if (w.substituters !== undefined && w.substituters.length > 0)
-        out.push(['extra-substituters', w.substituters.join(' ')]);
-    if (w.keys !== undefined && w.keys.length > 0)
-        out.push(['extra-trusted-public-keys', w.keys.join(' ')]);
-    if (w.netrc !== undefined)
-        out.push(['netrc-file', w.netrc]);
-    if (w.trust !== undefined)
-        out.push(['extra-trusted-users', w.trust]);
-    if (w.acceptFlakeConfig === true)
-        out.push(['accept-flake-config', 'true']);
-    if (w.tuning === true) {
-        out.push(['narinfo-cache-negative-ttl', '0']);
-        if (w.userSet?.has('fallback') !== true)
-            out.push(['fallback', 'true']);
-        if (w.userSet?.has('connect-timeout') !== true)
-            out.push(['connect-timeout', '5']);
-    }
-    return out;
-}
-/** The new text of a nix.conf with our block holding `settings` (none: our old block removed); undefined when unchanged. */
-function plan_types_newConfText(read, path, settings) {
-    const text = read.raw(path);
-    const next = settings.length > 0
-        ? withBlock(text, settings)
-        : text !== undefined && hasBlock(text)
-            ? withoutBlock(text)
-            : text;
-    return next === text ? undefined : next;
-}
-/** Adds a netrc write: `entry` merged into the text of `source` (the netrc in use before), unless unchanged. */
-function plan_types_addNetrcWrite(ctx, path, source, role, owner) {
-    if (ctx.entry === undefined)
-        return;
-    const before = source === undefined || source === '' ? undefined : ctx.read.raw(source);
-    let content;
-    try {
-        content = mergeNetrc(before, ctx.entry);
-    }
-    catch (error) {
-        throw new Error(`${source ?? path}: ${errorMessage(error)}; fix or remove that file, which Nix reads as netrc`, { cause: error });
-    }
-    if (content !== ctx.read.raw(path))
-        ctx.netrcWrites.push({ path, content, mode: 0o600, owner, secret: true, role });
-}
-const plan_types_dirOf = (path) => path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '/';
-
-;// CONCATENATED MODULE: ./src/config/chain.ts
-/**
- * The settings lines Nix applies, in order, across a chain of nix.conf files with their includes
- * expanded in place, and with our planned blocks appended where they will go. Planning asks it which
- * value of a setting wins and whether a line of ours is overridden by a later one.
- */
-
-
-
-/**
- * Every settings line of `roots` (each file followed in place by what it includes), with
- * `appended.get(path)` added at the end of that file. Include cycles and over-deep chains are cut
- * where Nix would stop.
- */
-function chain_expandChain(roots, read, appended = new Map()) {
-    const out = [];
-    const visit = (file, stack) => {
-        const text = read(file);
-        if (text !== undefined) {
-            for (const line of parseConf(text)) {
-                if (line.kind === 'setting') {
-                    out.push({ name: line.name, value: line.value, file, ours: false });
-                    continue;
-                }
-                const path = resolveInclude(file, line.path);
-                if (stack.includes(path) || stack.length >= MAX_INCLUDE_DEPTH)
-                    continue;
-                visit(path, [...stack, path]);
-            }
-        }
-        for (const [name, value] of appended.get(file) ?? [])
-            out.push({ name, value, file, ours: true });
-    };
-    for (const root of roots)
-        visit(root, [root]);
-    return out;
-}
-/** The value a plain (not `extra-`) setting ends up with, or undefined when no line sets it. */
-function chain_lastValue(lines, name) {
-    let value;
-    for (const line of lines)
-        if (line.name === name)
-            value = line.value;
-    return value;
-}
-/** The list a setting ends up with: `name = …` replaces it, `extra-name = …` adds to it, in order. */
-function chain_listValue(lines, name) {
-    let list = [];
-    for (const line of lines) {
-        const words = line.value.split(/\s+/u).filter((w) => w !== '');
-        if (line.name === name)
-            list = words;
-        else if (line.name === `extra-${name}`)
-            list.push(...words);
-    }
-    return list;
-}
-/**
- * The later line that undoes a line of ours: for `extra-x`, a later plain `x = …` (it replaces the
- * whole list); for a plain `x`, any later `x = …`. Undefined when ours stands.
- */
-function chain_overriddenBy(lines, name) {
-    const mine = lines.findLastIndex((l) => l.ours && l.name === name);
-    if (mine === -1)
-        return undefined;
-    const plain = name.startsWith('extra-') ? name.slice('extra-'.length) : name;
-    return lines.slice(mine + 1).find((l) => !l.ours && l.name === plain);
-}
-/** Which of our tunable settings the chain (without our block) already sets. */
-function chain_setByUser(lines) {
-    return new Set(USER_TUNABLE.filter((name) => chain_lastValue(lines, name) !== undefined));
-}
-
-;// CONCATENATED MODULE: ./src/config/plan-daemon.ts
-/** The daemon side of the plan: which root-owned nix.conf gets our block, what it holds, which netrc the daemon reads. */
-
-
-
-/** Where the daemon-read block goes, or why there is none. */
-function target(ctx) {
-    const { env, inputs } = ctx;
-    const globalFile = env.config.globalFile;
-    if (!env.privilege.canWriteRootFiles)
-        return { file: undefined, unreachable: 'no-root' };
-    if (inputs.globalConfManaged)
-        return { file: undefined, unreachable: 'managed' };
-    if (env.nix.implementation !== 'determinate' && !env.daemon.determinate) {
-        return { file: globalFile, unreachable: undefined };
-    }
-    // Determinate Nix replaces nix.conf; nix.custom.conf, which it includes, is the user's.
-    const custom = env.config.files.find((f) => f.includedFrom === globalFile && f.path === `${dirOf(globalFile)}/nix.custom.conf`);
-    if (custom !== undefined)
-        return { file: custom.path, unreachable: undefined };
-    ctx.notes.push(`Determinate Nix: ${globalFile} does not include nix.custom.conf, so the settings went into ${globalFile} itself, which Determinate Nix may replace when it upgrades.`);
-    return { file: globalFile, unreachable: undefined };
-}
-function plan_daemon_planDaemon(ctx) {
-    const { env, inputs, read, entry } = ctx;
-    const globalFile = env.config.globalFile;
-    const before = expandChain([globalFile], read.conf);
-    const netrcBefore = lastValue(before, 'netrc-file') ?? ctx.defaultNetrc;
-    const host = entry?.machine ?? '';
-    const { file, unreachable } = target(ctx);
-    if (file === undefined) {
-        if (unreachable !== 'managed' || entry === undefined) {
-            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
-        }
-        // The daemon reads its netrc file on every download: extending that file needs no nix.conf change.
-        if (netrcBefore === '')
-            return { file, unreachable, settings: [], netrc: undefined, write: undefined };
-        addNetrcWrite(ctx, netrcBefore, netrcBefore, 'daemon-netrc', 'root');
-        ctx.notes.push(`The entry for ${host} was added to ${netrcBefore}, the netrc file the daemon reads.`);
-        return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined };
-    }
-    // On a second run our own block may be what trusts the user: keep the line then.
-    const ourTrust = readSettings(blockOf(read.raw(file) ?? ''))['extra-trusted-users'] ?? '';
-    const trustedByUs = ourTrust.split(/\s+/u).includes(inputs.user);
-    const alreadyTrusted = ctx.wantsTrust && env.trust.trusted && !trustedByUs;
-    if (alreadyTrusted)
-        ctx.notes.push(`${inputs.user} is already trusted by the daemon: trusted-users left as it is.`);
-    const wanted = {
-        substituters: ctx.substituters,
-        keys: ctx.keys,
-        netrc: entry === undefined ? undefined : inputs.rootNetrcPath,
-        trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
-        acceptFlakeConfig: inputs.acceptFlakeConfig,
-        tuning: ctx.substituters.length > 0,
-        userSet: setByUser(expandChain([globalFile], read.conf)),
-    };
-    let settings = settingsFor(wanted);
-    const after = expandChain([globalFile], read.conf, new Map([[file, settings]]));
-    let netrc;
-    const netrcOverride = overriddenBy(after, 'netrc-file');
-    if (entry !== undefined && netrcOverride !== undefined) {
-        // As with Determinate Nix: nix.conf sets netrc-file after including nix.custom.conf.
-        settings = settingsFor({ ...wanted, netrc: undefined });
-        netrc = netrcOverride.value === '' ? undefined : netrcOverride.value;
-        ctx.notes.push(netrc === undefined
-            ? `${netrcOverride.file} sets an empty netrc-file after ${file}: the daemon reads no credentials.`
-            : `${netrcOverride.file} sets netrc-file after ${file}, so the daemon keeps reading ${netrc}: the entry for ${host} was added to it.`);
-        if (netrc !== undefined)
-            addNetrcWrite(ctx, netrc, netrc, 'daemon-netrc', 'root');
-    }
-    else if (entry !== undefined) {
-        // Our own root-only file, starting from the entries the daemon used before, so other hosts keep working.
-        netrc = inputs.rootNetrcPath;
-        addNetrcWrite(ctx, netrc, netrcBefore, 'root-netrc', 'root');
-    }
-    for (const [name] of settings) {
-        const by = overriddenBy(after, name);
-        if (by !== undefined)
-            ctx.notes.push(`${name} in ${file} is overridden by a later line in ${by.file}: the value there wins.`);
-    }
-    const content = newConfText(read, file, settings);
-    const write = content === undefined
-        ? undefined
-        : { path: file, content, mode: 0o644, owner: 'root', secret: false, role: 'daemon-conf' };
-    return { file, unreachable, settings, netrc, write };
-}
-
-;// CONCATENATED MODULE: ./src/config/plan.ts
-
-
-
-
-
-/**
- * The paths `planConfiguration` needs in `current`, given what has been read so far: the nix.conf
- * files with their includes, then the netrc files they name. Read those not yet in `current` (as root
- * when the action can write root files; undefined for a file that does not exist) and call again until
- * nothing new comes back: three rounds at most in practice (files, includes, netrc files).
- */
-function plan_filesToRead(inputs, current = {}) {
-    const seen = new Set();
-    decide(inputs, makeReader(current, seen, false));
-    return [...seen];
-}
-/** The plan. Throws when a file it needs is missing from `current`, or a block of ours is half-written. */
-function plan_planConfiguration(request) {
-    return decide(request, makeReader(request.current, new Set(), true));
-}
-/** The user configuration files Nix reads (top level, reading order): the last one has the last word. */
-function plan_userFiles(env, home) {
-    const files = env.config.files
-        .filter((f) => f.scope === 'user' && f.includedFrom === undefined)
-        .map((f) => f.path);
-    return files.length > 0 ? files : [`${home.replace(/\/+$/u, '')}/.config/nix/nix.conf`];
-}
-/** The netrc file the job user's Nix read before: from their configuration, or NIX_CONFIG when it names one. */
-function clientNetrcBefore(inputs, lines, defaultNetrc) {
-    const config = inputs.environment.config;
-    const fromEnv = config.settings['netrc-file'];
-    const ours = [inputs.rootNetrcPath, inputs.userNetrcPath];
-    if (config.fromEnvironment && fromEnv !== undefined && fromEnv !== '' && !ours.includes(fromEnv))
-        return fromEnv;
-    return lastValue(lines, 'netrc-file') ?? defaultNetrc;
-}
-const unique = (items) => [...new Set(items)];
-function context(inputs, read) {
-    const env = inputs.environment;
-    const urls = [...(inputs.cache === undefined ? [] : [inputs.cache]), ...inputs.extraSubstituters];
-    const host = inputs.cache?.host;
-    const entry = inputs.token !== undefined && host !== undefined
-        ? { machine: host, login: inputs.tokenLogin ?? DEFAULT_NETRC_LOGIN, password: inputs.token }
-        : undefined;
-    const jobRoot = env.privilege.root || inputs.user === 'root';
-    return {
-        inputs,
-        env,
-        read,
-        substituters: unique(urls.map((u) => u.url)),
-        keys: unique(inputs.publicKeys),
-        entry,
-        wantsTrust: inputs.trustedUser && !jobRoot,
-        jobRoot,
-        defaultNetrc: `${dirOf(env.config.globalFile)}/netrc`,
-        notes: [],
-        netrcWrites: [],
-    };
-}
-function decide(inputs, read) {
-    const ctx = context(inputs, read);
-    const { env, entry, substituters, keys, notes } = ctx;
-    if (inputs.token !== undefined && entry === undefined) {
-        const what = inputs.cache === undefined ? 'no cache was given' : `the cache is ${inputs.cache.scheme}://`;
-        notes.push(`The token is only used for an http(s) cache's netrc entry: ignored, as ${what}.`);
-    }
-    if (substituters.length === 0 &&
-        keys.length === 0 &&
-        !entry &&
-        !ctx.wantsTrust &&
-        !inputs.acceptFlakeConfig) {
-        return {
-            writes: [],
-            daemonConfigChanged: false,
-            daemonConfigFile: undefined,
-            userConfigFile: undefined,
-            notes,
-            warnings: [],
-            summary: [],
-        };
-    }
-    if (substituters.length > 0 && keys.length === 0) {
-        notes.push(`No public keys given: Nix takes paths from ${substituters.join(', ')} only when a key it already trusts signed them.`);
-    }
-    const daemon = planDaemon(ctx);
-    const globalFile = env.config.globalFile;
-    const users = plan_userFiles(env, inputs.home);
-    const userFile = users[users.length - 1] ?? `${inputs.home}/.config/nix/nix.conf`;
-    // The job user's netrc: their own copy unless they are root and their Nix already reads the daemon's.
-    let userNetrc;
-    if (entry !== undefined && (!ctx.jobRoot || daemon.netrc === undefined)) {
-        userNetrc = inputs.userNetrcPath;
-        const before = expandChain([globalFile, ...users], read.conf);
-        addNetrcWrite(ctx, userNetrc, clientNetrcBefore(inputs, before, ctx.defaultNetrc), 'user-netrc', 'user');
-    }
-    else if (entry !== undefined && daemon.netrc !== undefined) {
-        const blocks = new Map(daemon.file === undefined ? [] : [[daemon.file, daemon.settings]]);
-        const client = expandChain([globalFile, ...users], read.conf, blocks);
-        if ((lastValue(client, 'netrc-file') ?? ctx.defaultNetrc) !== daemon.netrc)
-            userNetrc = daemon.netrc;
-    }
-    const clientAll = daemon.file === undefined;
-    const userSettings = settingsFor({
-        ...(clientAll
-            ? {
-                substituters,
-                keys,
-                acceptFlakeConfig: inputs.acceptFlakeConfig,
-                tuning: substituters.length > 0,
-                userSet: setByUser(expandChain([globalFile, ...users], read.conf)),
-            }
-            : {}),
-        netrc: userNetrc,
-    });
-    const userContent = newConfText(read, userFile, userSettings);
-    const userWrite = userContent === undefined
-        ? undefined
-        : {
-            path: userFile,
-            content: userContent,
-            mode: 0o644,
-            owner: 'user',
-            secret: false,
-            role: 'user-conf',
-        };
-    if (userSettings.length > 0 && env.config.fromEnvironment) {
-        notes.push(`NIX_CONFIG is set: settings in it override ${userFile}.`);
-    }
-    const warnings = [];
-    if (daemon.unreachable !== undefined) {
-        const daemonLines = expandChain([globalFile], read.conf);
-        const clientOnly = clientOnlyNotes({
-            environment: env,
-            user: inputs.user,
-            reason: daemon.unreachable,
-            userFile,
-            substituters,
-            keys,
-            tokenHost: entry?.machine,
-            daemonHasToken: daemon.netrc !== undefined,
-            wantsTrust: ctx.wantsTrust,
-            daemonAllows: {
-                substituters: ['substituters', 'trusted-substituters'].flatMap((n) => listValue(daemonLines, n)),
-                keys: listValue(daemonLines, 'trusted-public-keys'),
-            },
-        });
-        (clientOnly.missing ? warnings : notes).push(...clientOnly.notes);
-    }
-    const daemonConfigChanged = daemon.write !== undefined;
-    const summary = summaryRows({
-        ...ctx,
-        daemonFile: daemon.file,
-        unreachable: daemon.unreachable,
-        daemonNetrc: daemon.netrc,
-        trustAdded: daemon.settings.some(([k]) => k === 'extra-trusted-users'),
-        userFile: userSettings.length > 0 ? userFile : undefined,
-        userNetrc,
-        daemonConfigChanged,
-    });
-    const confWrites = [daemon.write, userWrite].filter((w) => w !== undefined);
-    return {
-        writes: [...ctx.netrcWrites, ...confWrites],
-        daemonConfigChanged,
-        daemonConfigFile: daemon.file,
-        userConfigFile: userSettings.length > 0 ? userFile : undefined,
-        notes,
-        warnings,
-        summary,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/config/apply.ts
-
-
-
-
-/** Reads what `filesToRead` names until it names nothing new (as root where the action can). */
-async function readNeeded(files, inputs, owner) {
-    const current = {};
-    for (let round = 0; round < 8; round++) {
-        const wanted = filesToRead(inputs, current).filter((p) => !Object.hasOwn(current, p));
-        if (wanted.length === 0)
-            return current;
-        const texts = await Promise.all(wanted.map((p) => files.read(owner, p).catch(unlessUnreadable)));
-        wanted.forEach((p, i) => (current[p] = texts[i]));
-    }
-    throw new ActionError('Nix configuration files include each other too deeply to plan the configuration.');
-}
-/**
- * A file the job's user may not read (a root-only netrc, without root access) is one their Nix could not
- * read either: absent, as far as planning goes. Any other failure stops the action.
- */
-function unlessUnreadable(error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-    if (code === 'EACCES' || code === 'EPERM')
-        return undefined;
-    throw error;
-}
-/** Copies a file's previous bytes (0600, same owner) into `dir`; records absence when it did not exist. */
-async function backupOf(files, write, dir, index) {
-    const [text, stat] = await Promise.all([
-        files.read(write.owner, write.path),
-        files.stat(write.owner, write.path),
-    ]);
-    const copy = text === undefined ? undefined : `${dir}/${index}-${write.path.replace(/^.*\//, '')}`;
-    if (copy !== undefined && text !== undefined)
-        await files.write(write.owner, copy, text, 0o600);
-    return { path: write.path, copy, mode: stat?.mode, owner: write.owner };
-}
-function credentialOf(write, mode, machine) {
-    // A netrc that was there before keeps its other entries and its mode: only ours is taken out again.
-    return mode !== undefined && write.role === 'daemon-netrc'
-        ? { path: write.path, owner: write.owner, kind: 'entry', mode, ...(machine ? { machine } : {}) }
-        : { path: write.path, owner: write.owner, kind: 'file' };
-}
-async function apply_configureNix(deps, inputs, restore) {
-    const env = inputs.environment;
-    const readAs = deps.root ? 'root' : 'user';
-    const current = await readNeeded(deps.files, inputs, readAs);
-    const plan = planConfiguration({ ...inputs, current });
-    const backups = [];
-    const credentials = [];
-    for (const [index, write] of plan.writes.entries()) {
-        if (write.secret) {
-            const before = await deps.files.stat(write.owner, write.path);
-            credentials.push(credentialOf(write, before?.mode, inputs.cache?.host));
-            // A netrc the daemon already used (ours added to it) goes back byte for byte, comments and all.
-            if (write.role !== 'daemon-netrc' || before === undefined)
-                continue;
-        }
-        backups.push(await backupOf(deps.files, write, deps.backupDir[write.owner], index));
-    }
-    const root = plan.daemonConfigChanged && env.daemon.manager !== 'none' ? deps.root : undefined;
-    const state = { backups, credentials, daemonRestarted: root !== undefined, restore };
-    deps.record(state);
-    await writeAll(deps.files, plan.writes, state);
-    if (root === undefined)
-        return { plan, state, daemon: env.daemon };
-    try {
-        const daemon = await restartDaemon({ sys: deps.sys, root }, env.daemon, env.store.socket);
-        return { plan, state, daemon };
-    }
-    catch (error) {
-        throw await rollBack(deps, root, state, env.daemon, env.store.socket, error);
-    }
-}
-/** Writes the plan's files in order; when one fails, puts back those written before it and says so. */
-async function writeAll(files, writes, state) {
-    const written = new Set();
-    for (const write of writes) {
-        try {
-            await files.write(write.owner, write.path, write.content, write.mode);
-        }
-        catch (error) {
-            const undone = await restoreBackups(files, state.backups.filter((b) => written.has(b.path)), state.credentials.filter((c) => written.has(c.path))).then(() => 'The files written before it were put back; nothing was changed.', (e) => `Putting back the files written before it failed too: ${errorMessage(e)}.`);
-            throw new ActionError(`Writing ${write.path} failed: ${errorMessage(error)}\n${undone}`);
-        }
-        written.add(write.path);
-    }
-}
-/** Puts every file back, restarts the daemon with the old configuration, and says what happened. */
-async function rollBack(deps, root, state, daemon, socket, cause) {
-    const reason = errorMessage(cause);
-    const problems = [];
-    await restoreBackups(deps.files, state.backups, state.credentials).catch((e) => {
-        problems.push(`restoring the files failed too: ${errorMessage(e)}`);
-    });
-    // The failed restart may have left the daemon down (its error carries the daemon as it is now).
-    const now = typeof cause === 'object' && cause !== null && 'daemon' in cause ? cause.daemon : daemon;
-    await restartDaemon({ sys: deps.sys, root }, now, socket).catch((e) => {
-        problems.push(`restarting the daemon with the old configuration failed too: ${errorMessage(e)}`);
-    });
-    const outcome = problems.length === 0
-        ? 'The configuration was rolled back and the daemon restarted with it; nothing was changed.'
-        : `Rolling back was incomplete: ${problems.join('; ')}.`;
-    return new ActionError(`The nix-daemon did not come back after the restart: ${reason}\n${outcome}`);
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-/** The job summary: one table per stage, written through `@actions/core`'s summary buffer. */
-
-async function writeSummaryTable(title, rows) {
-    await core.summary
-        .addHeading(title, 3)
-        .addTable([
-        [
-            { data: 'What', header: true },
-            { data: 'Found', header: true },
-        ],
-        ...rows.map(([label, value]) => [label, value]),
-    ])
-        .write();
-}
-/** Logs rows as aligned `label: value` lines. */
-function summary_logRows(rows) {
-    const width = Math.max(...rows.map(([label]) => label.length));
-    for (const [label, value] of rows)
-        core.info(`${label.padEnd(width)}  ${value}`);
-}
-
-;// CONCATENATED MODULE: ./src/steps/configure.ts
-/** The configuration stage of main: from inputs and the detected environment to a configured Nix. */
-
-
-
-
-
-
-
-const resolve = (value, auto) => (value === 'auto' ? auto : value === 'true');
-/** The root helper bundle beside this one (dist/root/index.js next to dist/main/index.js). */
-const rootHelper = () => ({
-    node: process.execPath,
-    // Built from the bundle's own folder: `new URL(…, import.meta.url)` would make the bundler copy an asset.
-    script: (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', 'root', 'index.js'),
-});
-/** The plan's inputs, or undefined when the inputs ask for nothing to configure. */
-function planInputs(sys, inputs, env, managed) {
-    const hosted = env.runner.kind === 'github-hosted';
-    // The planner leaves out what is already so (root, a user the daemon trusts already).
-    const trustedUser = resolve(inputs.trustedUser, hosted);
-    const wanted = inputs.cache !== undefined ||
-        inputs.extraSubstituters.length > 0 ||
-        inputs.publicKeys.length > 0 ||
-        inputs.token !== undefined ||
-        trustedUser ||
-        inputs.acceptFlakeConfig;
-    if (!wanted)
-        return undefined;
-    const home = sys.host.home;
-    return {
-        ...(inputs.cache ? { cache: inputs.cache } : {}),
-        extraSubstituters: inputs.extraSubstituters,
-        publicKeys: inputs.publicKeys,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        trustedUser,
-        acceptFlakeConfig: inputs.acceptFlakeConfig,
-        environment: env,
-        user: env.privilege.user,
-        home,
-        globalConfManaged: managed,
-        rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
-        userNetrcPath: `${actionTemp(sys)}/netrc`,
-    };
-}
-/** Runs the configuration; `record` persists the undo record before any file is written. */
-async function configureStage(sys, access, inputs, env, record) {
-    const { root, files } = access;
-    const stat = await files.stat(root ? 'root' : 'user', env.config.globalFile).catch(() => undefined);
-    const target = stat?.symlinkTarget;
-    const managed = target !== undefined && /^\/(nix\/store|etc\/static)\//.test(target);
-    const plan = planInputs(sys, inputs, env, managed);
-    if (plan === undefined) {
-        core.info('No cache, key, token or trust setting given: the Nix configuration is left as it is.');
-        return undefined;
-    }
-    const restore = resolve(inputs.restoreConfig, env.runner.kind === 'self-hosted');
-    // Copies of what is replaced, 0600, beside our other files: root's in the configuration directory,
-    // the user's in RUNNER_TEMP (emptied by the runner after the job).
-    const backupDir = {
-        root: `${dirOf(env.config.globalFile)}/nix-cache-action/backup`,
-        user: `${actionTemp(sys)}/backup`,
-    };
-    const configured = await configureNix({ sys, root, files, record, backupDir }, plan, restore);
-    logRows(configured.plan.summary);
-    for (const w of configured.plan.writes) {
-        core.info(`wrote ${w.path} (${w.role}, ${w.owner === 'root' ? 'root' : env.privilege.user}, ${w.mode.toString(8)})`);
-    }
-    for (const note of configured.plan.notes)
-        core.info(note);
-    // One annotation: what the daemon goes without, why, and how to fix it.
-    if (configured.plan.warnings.length > 0)
-        core.warning(configured.plan.warnings.join('\n'));
-    const s = configured.state;
-    core.info(`Daemon ${s.daemonRestarted ? `restarted (pid ${configured.daemon.pid ?? '?'})` : 'not restarted'}; ` +
-        `post will ${s.restore ? 'restore the configuration and ' : ''}remove the credentials.`);
-    return configured;
-}
-
-;// CONCATENATED MODULE: ./src/login/refresh/process.ts
-/**
- * Starting and stopping the refresher process. Main starts it detached (its own session, no handle on
- * the step's output, or the runner would wait for it), hands it the spec on stdin and waits until it
- * says `ready`; post stops it (SIGTERM, a bounded wait, SIGKILL) before removing the credentials.
- */
-
-
-
-
-
-
-
-
-/** The refresher bundle beside this one (dist/refresh/index.js next to dist/main/index.js). */
-const refresherScript = () => join(dirname(fileURLToPath(import.meta.url)), '..', 'refresh', 'index.js');
-/** Environment variables the refresher gets: nothing secret (no INPUT_*, no tokens). */
-const PASSED_ENV = (/* unused pure expression or super */ null && ([
-    'PATH',
-    'HOME',
-    'USER',
-    'LOGNAME',
-    'LANG',
-    'LC_ALL',
-    'TMPDIR',
-    'RUNNER_TEMP',
-    // The runner ends processes carrying its job's tracking id when the job is over.
-    'RUNNER_TRACKING_ID',
-    'HTTP_PROXY',
-    'HTTPS_PROXY',
-    'NO_PROXY',
-    'http_proxy',
-    'https_proxy',
-    'no_proxy',
-]));
-function refresherEnv(env) {
-    const out = {};
-    for (const name of PASSED_ENV) {
-        const value = env[name];
-        if (value !== undefined)
-            out[name] = value;
-    }
-    return out;
-}
-const READY_FD = 3;
-async function logTail(path) {
-    const text = await readFile(path, 'utf8').catch(() => '');
-    return text.trim().split('\n').slice(-5).join('\n');
-}
-/** Starts the refresher and returns its pid once it runs. */
-async function process_startRefresher(spec, options = {}) {
-    await mkdir(dirname(spec.logFile), { recursive: true, mode: 0o700 });
-    const log = await open(spec.logFile, 'a', 0o600);
-    await chmod(spec.logFile, 0o600);
-    const full = {
-        ...spec,
-        version: SPEC_VERSION,
-        maxRunMs: spec.maxRunMs ?? DEFAULT_MAX_RUN_MS,
-        readyFd: READY_FD,
-    };
-    let child;
-    try {
-        child = spawn(options.node ?? process.execPath, [options.script ?? refresherScript()], {
-            detached: true,
-            cwd: '/',
-            env: refresherEnv(options.env ?? process.env),
-            // stdout ignored: @actions/core writes `::add-mask::<token>` there. stderr (crashes) to the log.
-            stdio: ['pipe', 'ignore', log.fd, 'pipe'],
-        });
-    }
-    finally {
-        await log.close();
-    }
-    const ready = child.stdio[READY_FD];
-    const said = [];
-    const outcome = await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-            resolve(`it did not say ready within ${options.readyTimeoutMs ?? 10_000} ms`);
-        }, options.readyTimeoutMs ?? 10_000);
-        const done = (result) => {
-            clearTimeout(timer);
-            resolve(result);
-        };
-        child.once('error', (error) => {
-            done(`it could not be started: ${error.message}`);
-        });
-        child.once('exit', (code, signal) => {
-            done(`it exited (${signal ?? `code ${code ?? '?'}`})`);
-        });
-        ready?.on('data', (chunk) => {
-            said.push(chunk);
-            if (Buffer.concat(said).toString('utf8').includes('ready\n'))
-                done('ready');
-        });
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(JSON.stringify(full));
-    });
-    ready?.destroy();
-    child.stdin?.destroy();
-    child.unref();
-    if (outcome !== 'ready' || child.pid === undefined) {
-        if (child.pid !== undefined && child.exitCode === null)
-            child.kill('SIGKILL');
-        const tail = await logTail(spec.logFile);
-        throw new ActionError(`The credential refresher did not start: ${outcome}.${tail === '' ? '' : ` Its log (${spec.logFile}):\n${tail}`}`);
-    }
-    return child.pid;
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Whether `pid` is a live process (a zombie is gone: it only waits to be reaped). */
-async function alive(pid) {
-    try {
-        process.kill(pid, 0);
-    }
-    catch {
-        // ESRCH: gone. EPERM: another user's process holds the pid now, not ours.
-        return false;
-    }
-    const stat = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    // Without /proc (macOS) the signal is all there is to know.
-    if (stat === undefined)
-        return !(0,external_node_fs_namespaceObject.existsSync)('/proc/self');
-    return parseProcStat(stat)?.state !== 'Z';
-}
-/** A process whose command line shows the refresher bundle (where /proc tells; elsewhere assumed). */
-async function isRefresher(pid) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)('/proc/self'))
-        return true;
-    const cmdline = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-    return cmdline?.split('\0').some((arg) => arg.endsWith((0,external_node_path_namespaceObject.join)('refresh', 'index.js'))) === true;
-}
-async function gone(pid, withinMs) {
-    const until = Date.now() + withinMs;
-    for (;;) {
-        if (!(await alive(pid)))
-            return true;
-        if (Date.now() >= until)
-            return false;
-        await sleep(25);
-    }
-}
-/**
- * Stops the refresher: SIGTERM, up to `timeoutMs` (default 3 s) for it to exit, then SIGKILL.
- * Nothing happens when it is gone already or the pid is no longer the refresher's.
- */
-async function stopRefresher(pid, options = {}) {
-    if (!Number.isInteger(pid) || pid <= 1)
-        return 'not-running';
-    if (!(await alive(pid)) || !(await isRefresher(pid)))
-        return 'not-running';
-    try {
-        process.kill(pid, 'SIGTERM');
-    }
-    catch {
-        return 'not-running';
-    }
-    if (await gone(pid, options.timeoutMs ?? 3_000))
-        return 'stopped';
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        return 'stopped';
-    }
-    await gone(pid, 2_000);
-    return 'killed';
-}
-
-;// CONCATENATED MODULE: ./src/login/retry.ts
-/**
- * Retrying transient failures: full-jitter exponential backoff, a server's `Retry-After` honoured, and a
- * bound on the total time. Permanent failures are never retried. Clock, sleep and randomness are
- * injected so the policy is tested without waiting.
- */
-const realTiming = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-};
-const DEFAULT_RETRY = { baseMs: 500, maxDelayMs: 8_000, totalMs: 60_000, maxAttempts: 8 };
-/** Full-jitter backoff ceiling for attempt n (1-based). */
-function backoffCeiling(policy, attempt) {
-    return Math.min(policy.maxDelayMs, policy.baseMs * 2 ** (attempt - 1));
-}
-class RetriesExhausted extends Error {
-    attempts;
-    cause;
-    name = 'RetriesExhausted';
-    constructor(message, attempts, cause) {
-        super(message);
-        this.attempts = attempts;
-        this.cause = cause;
-    }
-}
-/**
- * Runs `attempt` until it succeeds, fails permanently (rethrown as is), or the policy's bounds are
- * reached (RetriesExhausted, carrying the last error). `onRetry` is told before each wait.
- */
-async function withRetry(what, attempt, classify, options = {}) {
-    const policy = options.policy ?? DEFAULT_RETRY;
-    const timing = options.timing ?? realTiming;
-    const started = timing.now();
-    for (let n = 1;; n++) {
-        try {
-            return await attempt(n);
-        }
-        catch (error) {
-            const verdict = classify(error);
-            if (!verdict.retry)
-                throw error;
-            const jitter = Math.floor(timing.random() * backoffCeiling(policy, n));
-            const delay = Math.max(jitter, verdict.afterMs ?? 0);
-            const elapsed = timing.now() - started;
-            if (n >= policy.maxAttempts || elapsed + delay > policy.totalMs) {
-                throw new RetriesExhausted(`${what} failed ${n} time(s) over ${Math.round(elapsed / 1000)} s`, n, error);
-            }
-            options.onRetry?.(n, delay, error);
-            await timing.sleep(delay);
-        }
-    }
-}
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header, now) {
-    if (header === null || header === undefined || header.trim() === '')
-        return undefined;
-    const seconds = Number(header.trim());
-    if (Number.isFinite(seconds) && seconds >= 0)
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-;// CONCATENATED MODULE: ./src/login/oidc.ts
-/**
- * The GitHub OIDC token: whether this job may mint one, minting it (with `@actions/core`'s getIDToken,
- * which masks it), and what to tell the user when it cannot. Tokens live about five minutes: mint one
- * right before each use.
- */
-
-
-
-const oidc_ID_TOKEN_URL_VAR = 'ACTIONS_ID_TOKEN_REQUEST_URL';
-const oidc_ID_TOKEN_TOKEN_VAR = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
-const oidc_isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const oidc_field = (v, key) => (oidc_isRecord(v) ? v[key] : undefined);
-/** Events whose payload is a pull request running in the head's context (no OIDC for forks). */
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_review', 'pull_request_review_comment']);
-/** The head of a pull request lives in another repository (a fork; a deleted fork has `repo: null`). */
-function fromFork(pullRequest) {
-    const headRepo = oidc_field(oidc_field(pullRequest, 'head'), 'repo');
-    if (oidc_field(headRepo, 'fork') === true)
-        return true;
-    const head = oidc_field(headRepo, 'full_name');
-    const base = oidc_field(oidc_field(oidc_field(pullRequest, 'base'), 'repo'), 'full_name');
-    if (headRepo === null)
-        return true;
-    return typeof head === 'string' && typeof base === 'string' && head !== base;
-}
-/**
- * Whether this job can mint a GitHub OIDC token. `event` is the parsed `GITHUB_EVENT_PATH` payload.
- * `pull_request_target` runs in the base repository's context, so a missing token there is a missing
- * permission, even for a fork's pull request.
- */
-function idTokenAccess(env, event) {
-    const set = (name) => (env[name] ?? '') !== '';
-    if (set(oidc_ID_TOKEN_URL_VAR) && set(oidc_ID_TOKEN_TOKEN_VAR))
-        return 'available';
-    const eventName = env['GITHUB_EVENT_NAME'];
-    const pullRequest = oidc_field(event, 'pull_request');
-    const prEvent = eventName === undefined || eventName === ''
-        ? pullRequest !== undefined
-        : PULL_REQUEST_EVENTS.has(eventName);
-    return prEvent && fromFork(pullRequest) ? 'fork-pull-request' : 'missing-permission';
-}
-const PERMISSIONS_YAML = 'permissions:\n  id-token: write\n  contents: read';
-function loginName(mode) {
-    switch (mode.kind) {
-        case 'aws':
-            return `the AWS login (AssumeRoleWithWebIdentity for ${mode.aws.roleArn})`;
-        case 'token-exchange':
-            return `the token exchange at ${mode.endpoint}`;
-        case 'github-jwt':
-            return 'the cache login with a GitHub OIDC token';
-        default:
-            return 'the cache login';
-    }
-}
-/** The error when OIDC is needed but the job may not mint a token: what to add, where, and why. */
-function missingPermissionMessage(mode) {
-    return (`${loginName(mode)} needs a GitHub OIDC token, but this job cannot mint one: ` +
-        `${oidc_ID_TOKEN_URL_VAR} and ${oidc_ID_TOKEN_TOKEN_VAR} are not set, which means the job lacks the ` +
-        '`id-token: write` permission. Add this to the job (under `jobs.<job_id>:`) or at the top level of the ' +
-        `workflow:\n\n${PERMISSIONS_YAML}\n\n` +
-        'A `permissions` block replaces the default permissions, so `contents: read` keeps actions/checkout ' +
-        'working. In a reusable workflow the calling workflow must grant `id-token: write` too.');
-}
-/** The notice for a fork's pull request: no OIDC token, so pull only. */
-function forkNotice() {
-    return ('This pull request comes from a fork, and GitHub gives workflows of fork pull requests no OIDC token ' +
-        '(nor secrets): the job runs in pull-only mode. Caches are read where they allow anonymous reads; ' +
-        'nothing is pushed. Runs on the base repository (pushes, pull requests from its own branches) log in.');
-}
-/** A login failure meant for the user, and whether trying again later could help (the refresher asks). */
-class CredentialError extends errors_ActionError {
-    transient;
-    name = 'CredentialError';
-    constructor(message, transient) {
-        super(message);
-        this.transient = transient;
-    }
-}
-/** Why a getIDToken call failed, read from the message @actions/core builds ("Error Code : 503"). */
-class IdTokenError extends Error {
-    status;
-    transient;
-    name = 'IdTokenError';
-    constructor(message, 
-    /** HTTP status; undefined for network errors and timeouts. */
-    status, transient) {
-        super(message);
-        this.status = status;
-        this.transient = transient;
-    }
-}
-function classifyIdTokenFailure(error) {
-    const message = errors_errorMessage(error)
-        .replace(/^Error message: /, '')
-        .replace(/\s*\n\s*/g, ' ')
-        .trim();
-    if (/Unable to get ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message)) {
-        return new IdTokenError(message, undefined, false);
-    }
-    // A 404 or a body without `value`: the request URL is not a token service.
-    if (/do not have ID Token field/.test(message))
-        return new IdTokenError(message, undefined, false);
-    const code = /Error Code : (\d{3})\b/.exec(message)?.[1];
-    if (code === undefined)
-        return new IdTokenError(message, undefined, true); // network: no status
-    const status = Number(code);
-    return new IdTokenError(message, status, status === 408 || status === 429 || status >= 500);
-}
-const idTokenVerdict = (error) => error instanceof IdTokenError && error.transient ? { retry: true } : { retry: false };
-const MINT_RETRY = { baseMs: 1_000, maxDelayMs: 8_000, totalMs: 30_000, maxAttempts: 4 };
-const ATTEMPT_TIMEOUT_MS = 20_000;
-/** Rejects after `ms` (the call itself cannot be cancelled: its late result is dropped). */
-async function within(promise, ms) {
-    promise.catch(() => undefined);
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => {
-            reject(new Error(`no answer within ${ms} ms`));
-        }, ms);
-        timer.unref();
-    });
-    try {
-        return await Promise.race([promise, timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/** A MintIdToken with its own seams (tests); `mintIdToken` is the real one. */
-function createMintIdToken(options = {}) {
-    const get = options.getIDToken ?? ((audience) => getIDToken(audience));
-    const timing = options.timing ?? realTiming;
-    const timeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
-    return async (audience) => {
-        try {
-            return await withRetry('minting a GitHub OIDC token', async () => {
-                try {
-                    return await within(get(audience), timeoutMs);
-                }
-                catch (error) {
-                    throw classifyIdTokenFailure(error);
-                }
-            }, idTokenVerdict, {
-                policy: options.policy ?? MINT_RETRY,
-                timing,
-                onRetry: (n, delay, error) => {
-                    info(`GitHub OIDC token: attempt ${n} failed (${errors_errorMessage(error)}); retrying in ${delay} ms`);
-                },
-            });
-        }
-        catch (error) {
-            throw mintFailure(audience, error);
-        }
-    };
-}
-function mintFailure(audience, error) {
-    const last = error instanceof RetriesExhausted ? error.cause : error;
-    const tries = error instanceof RetriesExhausted ? ` (${error.message})` : '';
-    const status = last instanceof IdTokenError ? last.status : undefined;
-    const hint = status === 401 || status === 403
-        ? ` ${oidc_ID_TOKEN_TOKEN_VAR} was refused: it is only valid during the job that received it.`
-        : last instanceof IdTokenError && !last.transient && status === undefined
-            ? ` Check that the job has \`permissions: id-token: write\` and that ${oidc_ID_TOKEN_URL_VAR} is GitHub's.`
-            : '';
-    return new CredentialError(`Could not mint a GitHub OIDC token for audience "${audience}": ${errors_errorMessage(last)}${tries}.${hint}`, last instanceof IdTokenError && last.transient);
-}
-/** Mints a fresh GitHub OIDC token (masked in the log) for `audience`, retrying transient failures. */
-const mintIdToken = createMintIdToken();
-
-;// CONCATENATED MODULE: ./src/steps/renewal.ts
-/**
- * Keeping credentials valid for the whole job: main starts the detached refresher with what to renew
- * and where it goes; post stops it (before removing the credentials) and prints its log.
- */
-
-
-
-
-
-
-const NETRC_ROLES = new Set(['root-netrc', 'daemon-netrc', 'user-netrc']);
-/** The netrc files the configuration wrote for the cache host: the refresher rewrites the same ones. */
-function netrcSpec(configured, machine) {
-    const files = (configured?.plan.writes ?? [])
-        .filter((w) => NETRC_ROLES.has(w.role))
-        .map((w) => ({ owner: w.owner, path: w.path, mode: w.mode }));
-    return files.length === 0 ? undefined : { machine, login: DEFAULT_NETRC_LOGIN, files };
-}
-/**
- * The AWS session again, as main assumed it, into the files main wrote: the job user's, and root's when
- * main could write them. Variables exported to later steps cannot be renewed (see login/refresh/aws.ts).
- */
-function awsSpec(loggedIn) {
-    const mode = loggedIn.decision.mode;
-    if (mode.kind !== 'aws' || loggedIn.aws === undefined)
-        return undefined;
-    const { aws } = mode;
-    const { user, root } = loggedIn.aws;
-    const target = (owner, f) => ({
-        owner,
-        credentials: f.credentials,
-        config: f.config,
-        mode: 0o600,
-    });
-    const files = [target('user', user), ...(root === undefined ? [] : [target('root', root)])];
-    return {
-        kind: 'aws',
-        audience: mode.audience,
-        role: {
-            roleArn: aws.roleArn,
-            region: aws.region,
-            sessionName: aws.sessionName,
-            ...(aws.durationSeconds === undefined ? {} : { durationSeconds: aws.durationSeconds }),
-            ...(aws.policy === undefined ? {} : { policy: aws.policy }),
-            ...(aws.stsEndpoint === undefined ? {} : { stsEndpoint: aws.stsEndpoint }),
-        },
-        files,
-    };
-}
-/** What the refresher renews after this login; undefined: nothing. */
-function renewalSpec(loggedIn, configured) {
-    const mode = loggedIn.decision.mode;
-    if (mode.kind === 'aws')
-        return awsSpec(loggedIn);
-    const machine = loggedIn.cache?.host;
-    if (machine === undefined)
-        return undefined;
-    const netrc = netrcSpec(configured, machine);
-    if (netrc === undefined)
-        return undefined;
-    if (mode.kind === 'github-jwt')
-        return { kind: 'github-jwt', audience: mode.audience, netrc };
-    if (mode.kind === 'token-exchange') {
-        return { kind: 'token-exchange', audience: mode.audience, endpoint: mode.endpoint, netrc };
-    }
-    return undefined;
-}
-/** Starts the refresher when the credential expires; undefined when there is nothing to renew. */
-async function startRenewal(sys, loggedIn, configured, env) {
-    const renewal = renewalSpec(loggedIn, configured);
-    if (renewal === undefined || loggedIn.expiresAt === undefined)
-        return undefined;
-    const log = `${actionTemp(sys)}/refresher.log`;
-    const pid = await startRefresher({
-        renewal,
-        idTokenRequest: { url: sys.env[ID_TOKEN_URL_VAR] ?? '', token: sys.env[ID_TOKEN_TOKEN_VAR] ?? '' },
-        issuedAt: Date.now(),
-        expiresAt: loggedIn.expiresAt,
-        logFile: log,
-        // The job is over when the runner cleans RUNNER_TEMP (it may empty the folder rather than remove it).
-        lifeline: log,
-        privilege: env.privilege,
-    });
-    core.info(`Credentials are renewed before they expire by a refresher (pid ${pid}) until the post step.`);
-    return { pid, log };
-}
-/** Stops the refresher and prints its log (renewals and expiries; it never holds a token). */
-async function stopRenewal(running) {
-    const result = await stopRefresher(running.pid);
-    const text = await (0,promises_namespaceObject.readFile)(running.log, 'utf8').catch(() => '');
-    info(`Credential refresher ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
-}
-
-;// CONCATENATED MODULE: ./src/steps/post.ts
-/** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
-
-
-
-
-
-
-
-
-
-
-
-
-async function run() {
-    try {
-        const state = loadState(core_namespaceObject);
-        if (state === undefined) {
-            info('The main step saved no state (it failed early or did not run): nothing to do.');
-            return;
-        }
-        await group('Nix environment (from the main step)', () => {
-            const env = state.environment;
-            info(`${describeNix(env)}, store mode ${env.store.mode}, daemon: ${environment_describeDaemon(env.daemon)}`);
-            info(`Main step started at ${state.startedAt}.`);
-            return Promise.resolve();
-        });
-        if (state.login || state.config) {
-            await group('Remove credentials and restore the Nix configuration', () => undo(state));
-        }
-    }
-    catch (error) {
-        setFailed(errors_errorMessage(error));
-    }
-}
-async function undo(state) {
-    const sys = realSystem();
-    const env = state.environment;
-    const root = privilegedFor(sys, env.privilege, rootHelper());
-    const files = ownedFiles(root);
-    if (state.login) {
-        // The refresher first, so that it does not write a credential again after it is removed.
-        if (state.login.refresher)
-            await stopRenewal(state.login.refresher);
-        await removeCredentials(files, state.login.credentials);
-        if (state.login.credentials.length > 0)
-            info(`Removed ${state.login.credentials.length} login credential file(s).`);
-    }
-    const config = state.config;
-    if (config === undefined)
-        return;
-    if (!config.restore) {
-        await removeCredentials(files, config.credentials);
-        info(`Removed ${config.credentials.length} credential file(s); configuration left as it is (hosted runner).`);
-        return;
-    }
-    await restore_restoreBackups(files, config.backups, config.credentials);
-    info(`Restored ${config.backups.length} file(s) byte for byte and removed ${config.credentials.length} credential file(s).`);
-    if (config.daemonRestarted && root) {
-        // Main restarted the daemon since it was detected: find it as it runs now (main's record if it is down).
-        const now = await probeDaemon(sys);
-        const daemon = await restart_restartDaemon({ sys, root }, now.manager === 'none' ? env.daemon : now, env.store.socket);
-        info(`Daemon restarted with the restored configuration (${environment_describeDaemon(daemon)}).`);
-    }
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ })
 
@@ -34933,7 +38362,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -34942,6 +38371,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -35016,6 +38448,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -35058,6 +38502,28 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -35072,6 +38538,69 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

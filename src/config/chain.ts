@@ -81,5 +81,5 @@ export function overriddenBy(lines: readonly ChainLine[], name: string): ChainLi
 
 /** Which of our tunable settings the chain (without our block) already sets. */
 export function setByUser(lines: readonly ChainLine[]): ReadonlySet<string> {
-  return new Set(USER_TUNABLE.filter((name) => lastValue(lines, name) !== undefined));
+  return new Set([...USER_TUNABLE, 'post-build-hook'].filter((name) => lastValue(lines, name) !== undefined));
 }

@@ -11,6 +11,7 @@ import {
   settingsFor,
   type Wanted,
 } from './plan-types.js';
+import { hookScript } from '../push/hook.js';
 import type { Settings } from './types.js';
 
 export interface DaemonSide {
@@ -21,6 +22,24 @@ export interface DaemonSide {
   /** The netrc file the daemon reads that holds our entry. */
   readonly netrc: string | undefined;
   readonly write: FileWrite | undefined;
+  /** Our post-build hook's script and queue, written before the nix.conf that names the script. */
+  readonly hookWrites: readonly FileWrite[];
+  readonly postBuildHook: { readonly script: string; readonly queue: string } | undefined;
+}
+
+/** The hook's script (root's, executable) and an empty queue (root's, readable by the job's uploader). */
+function hookWrites(hook: { readonly script: string; readonly queue: string }): FileWrite[] {
+  return [
+    {
+      path: hook.script,
+      content: hookScript(hook.queue),
+      mode: 0o755,
+      owner: 'root',
+      secret: false,
+      role: 'post-build-hook',
+    },
+    { path: hook.queue, content: '', mode: 0o644, owner: 'root', secret: false, role: 'push-queue' },
+  ];
 }
 
 /** Where the daemon-read block goes, or why there is none. */
@@ -43,6 +62,8 @@ function target(ctx: PlanContext): { file: string | undefined; unreachable: Daem
   return { file: globalFile, unreachable: undefined };
 }
 
+const NO_HOOK = { hookWrites: [], postBuildHook: undefined } as const;
+
 export function planDaemon(ctx: PlanContext): DaemonSide {
   const { env, inputs, read, entry } = ctx;
   const globalFile = env.config.globalFile;
@@ -53,13 +74,14 @@ export function planDaemon(ctx: PlanContext): DaemonSide {
 
   if (file === undefined) {
     if (unreachable !== 'managed' || entry === undefined) {
-      return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+      return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
     }
     // The daemon reads its netrc file on every download: extending that file needs no nix.conf change.
-    if (netrcBefore === '') return { file, unreachable, settings: [], netrc: undefined, write: undefined };
+    if (netrcBefore === '')
+      return { file, unreachable, settings: [], netrc: undefined, write: undefined, ...NO_HOOK };
     addNetrcWrite(ctx, netrcBefore, netrcBefore, 'daemon-netrc', 'root');
     ctx.notes.push(`The entry for ${host} was added to ${netrcBefore}, the netrc file the daemon reads.`);
-    return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined };
+    return { file, unreachable, settings: [], netrc: netrcBefore, write: undefined, ...NO_HOOK };
   }
 
   // On a second run our own block may be what trusts the user: keep the line then.
@@ -75,6 +97,7 @@ export function planDaemon(ctx: PlanContext): DaemonSide {
     trust: ctx.wantsTrust && !alreadyTrusted ? inputs.user : undefined,
     acceptFlakeConfig: inputs.acceptFlakeConfig,
     tuning: ctx.substituters.length > 0,
+    postBuildHook: inputs.postBuildHook?.script,
     userSet: setByUser(expandChain([globalFile], read.conf)),
   };
   let settings = settingsFor(wanted);
@@ -106,5 +129,19 @@ export function planDaemon(ctx: PlanContext): DaemonSide {
     content === undefined
       ? undefined
       : { path: file, content, mode: 0o644, owner: 'root', secret: false, role: 'daemon-conf' };
-  return { file, unreachable, settings, netrc, write };
+  const hook = settings.some(([k]) => k === 'post-build-hook') ? inputs.postBuildHook : undefined;
+  if (inputs.postBuildHook !== undefined && hook === undefined) {
+    ctx.notes.push(
+      `The daemon's configuration has a post-build-hook of its own: kept, so paths are pushed by the post step only.`,
+    );
+  }
+  return {
+    file,
+    unreachable,
+    settings,
+    netrc,
+    write,
+    hookWrites: hook === undefined ? [] : hookWrites(hook),
+    postBuildHook: hook,
+  };
 }

@@ -30,6 +30,8 @@ export interface PlanInputs {
   /** Where our root-only netrc goes (read by the daemon), and where the job user's own copy goes. */
   readonly rootNetrcPath: string;
   readonly userNetrcPath: string;
+  /** Our post-build hook (push while the job builds): the script and its queue, both root's. */
+  readonly postBuildHook?: { readonly script: string; readonly queue: string };
 }
 
 export interface PlanRequest extends PlanInputs {
@@ -37,7 +39,14 @@ export interface PlanRequest extends PlanInputs {
   readonly current: FileTexts;
 }
 
-export type FileRole = 'daemon-conf' | 'user-conf' | 'root-netrc' | 'daemon-netrc' | 'user-netrc';
+export type FileRole =
+  | 'daemon-conf'
+  | 'user-conf'
+  | 'root-netrc'
+  | 'daemon-netrc'
+  | 'user-netrc'
+  | 'post-build-hook'
+  | 'push-queue';
 
 export interface FileWrite {
   readonly path: string;
@@ -64,6 +73,8 @@ export interface ConfigPlan {
   readonly daemonConfigFile: string | undefined;
   /** The user nix.conf our client-side block is in, when there is one. */
   readonly userConfigFile: string | undefined;
+  /** Our post-build hook, when the daemon's block sets it (the uploader reads its queue). */
+  readonly postBuildHook: { readonly script: string; readonly queue: string } | undefined;
   /** For the log: what was done differently from the obvious, and why. */
   readonly notes: readonly string[];
   /** For a warning: what the daemon goes without (its configuration out of reach), why, and how to fix it. */
@@ -125,6 +136,8 @@ export interface Wanted {
   readonly netrc?: string | undefined;
   readonly trust?: string | undefined;
   readonly acceptFlakeConfig?: boolean;
+  /** Our post-build hook script (daemon side only). */
+  readonly postBuildHook?: string | undefined;
   /** A lookup made before the credentials existed must not hide the cache; fall back to building. */
   readonly tuning?: boolean;
   /** Settings the user's configuration already gives a value: ours would override theirs, so none is written. */
@@ -143,6 +156,8 @@ export function settingsFor(w: Wanted): Settings {
   if (w.netrc !== undefined) out.push(['netrc-file', w.netrc]);
   if (w.trust !== undefined) out.push(['extra-trusted-users', w.trust]);
   if (w.acceptFlakeConfig === true) out.push(['accept-flake-config', 'true']);
+  if (w.postBuildHook !== undefined && w.userSet?.has('post-build-hook') !== true)
+    out.push(['post-build-hook', w.postBuildHook]);
   if (w.tuning === true) {
     out.push(['narinfo-cache-negative-ttl', '0']);
     if (w.userSet?.has('fallback') !== true) out.push(['fallback', 'true']);

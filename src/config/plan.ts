@@ -118,6 +118,7 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
       daemonConfigChanged: false,
       daemonConfigFile: undefined,
       userConfigFile: undefined,
+      postBuildHook: undefined,
       notes,
       warnings: [],
       summary: [],
@@ -208,9 +209,10 @@ function decide(inputs: PlanInputs, read: Reader): ConfigPlan {
 
   const confWrites = [daemon.write, userWrite].filter((w): w is FileWrite => w !== undefined);
   return {
-    writes: [...ctx.netrcWrites, ...confWrites],
+    writes: [...ctx.netrcWrites, ...daemon.hookWrites, ...confWrites],
     daemonConfigChanged,
     daemonConfigFile: daemon.file,
+    postBuildHook: daemon.postBuildHook,
     userConfigFile: userSettings.length > 0 ? userFile : undefined,
     notes,
     warnings,

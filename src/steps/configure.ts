@@ -6,6 +6,7 @@ import { type Configured, configureNix } from '../config/apply.js';
 import type { OwnedFiles } from '../config/files.js';
 import { dirOf } from '../config/plan-types.js';
 import type { PlanInputs } from '../config/plan.js';
+import { HOOK_QUEUE, hookScriptPath } from '../push/hook.js';
 import type { Inputs, Tristate } from '../inputs.js';
 import type { NixEnvironment } from '../nix/environment.js';
 import type { ConfigState } from '../state.js';
@@ -55,6 +56,14 @@ export function planInputs(
     globalConfManaged: managed,
     rootNetrcPath: `${dirOf(env.config.globalFile)}/nix-cache-action/netrc`,
     userNetrcPath: `${actionTemp(sys)}/netrc`,
+    ...(inputs.push.enabled && inputs.push.duringBuild && inputs.cache !== undefined
+      ? {
+          postBuildHook: {
+            script: hookScriptPath(dirOf(env.config.globalFile)),
+            queue: HOOK_QUEUE,
+          },
+        }
+      : {}),
   };
 }
 

@@ -5,16 +5,18 @@ import { readInputs } from '../inputs.js';
 import { detectEnvironment } from '../nix/detect.js';
 import { environmentOutputs, environmentRows } from '../report/environment.js';
 import { logRows, writeSummaryTable } from '../report/summary.js';
-import { type ConfigState, type LoginState, saveState } from '../state.js';
+import { type ConfigState, type LoginState, type PushState, saveState } from '../state.js';
 import { privilegedFor } from '../system/privileged.js';
 import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
 import { configureStage, rootHelper } from './configure.js';
 import { loginStage } from './login.js';
-import { startRenewal } from './renewal.js';
+import { maskSigningKey, pushAfterLogin, snapshotStore } from './push-prepare.js';
+import { startUploader } from './push-uploader.js';
+import { renewalSpec, startRenewal } from './renewal.js';
 
 /** Inputs that hold secrets: masked before anything can print them. */
-const SECRET_INPUTS = new Set(['token']);
+const SECRET_INPUTS = new Set(['token', 'signing-key']);
 
 export async function run(): Promise<void> {
   try {
@@ -24,7 +26,9 @@ export async function run(): Promise<void> {
       if (SECRET_INPUTS.has(name) && value !== '') core.setSecret(value);
       return value;
     });
+    maskSigningKey(inputs.push);
     const sys = realSystem();
+    let push: PushState = await snapshotStore(sys, inputs.push, inputs.cache);
     const environment = await core.group('Detect the Nix environment', async () => {
       const env = await detectEnvironment(sys);
       logRows(environmentRows(env));
@@ -36,7 +40,7 @@ export async function run(): Promise<void> {
     let login: LoginState = { credentials: [] };
     let config: ConfigState | undefined;
     const save = (): void => {
-      saveState(core, { startedAt, environment, login, ...(config ? { config } : {}) });
+      saveState(core, { startedAt, environment, login, push, ...(config ? { config } : {}) });
     };
     save();
     const root = privilegedFor(sys, environment.privilege, rootHelper());
@@ -50,11 +54,25 @@ export async function run(): Promise<void> {
       logRows(result.rows);
       return result;
     });
+    push = pushAfterLogin(push, loggedIn.decision, loggedIn.cache);
+    save();
+    const signingKey = inputs.push.signingKey?.publicKey;
     const configured = await core.group('Configure Nix', () =>
       configureStage(
         sys,
         access,
-        { ...inputs, cache: loggedIn.cache, token: loggedIn.password },
+        {
+          ...inputs,
+          // No hook when post will not push (pull-only mode, push off).
+          push: { ...inputs.push, enabled: push.skip === undefined },
+          cache: loggedIn.cache,
+          token: loggedIn.password,
+          // The signing key's public half stands in for `public-keys`: what this job pushes, Nix accepts.
+          publicKeys:
+            signingKey === undefined || inputs.publicKeys.includes(signingKey)
+              ? inputs.publicKeys
+              : [...inputs.publicKeys, signingKey],
+        },
         environment,
         (c) => {
           config = c;
@@ -64,7 +82,16 @@ export async function run(): Promise<void> {
     );
     const refresher = await startRenewal(sys, loggedIn, configured, environment);
     if (refresher) {
-      login = { ...login, refresher };
+      // Post renews once more right before the push (the spec names files, never a secret).
+      const renewal = renewalSpec(loggedIn, configured);
+      login = { ...login, refresher, ...(renewal ? { renewal } : {}) };
+      save();
+    }
+
+    const hook = configured?.plan.postBuildHook;
+    if (hook !== undefined && push.cache !== undefined) {
+      const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue);
+      push = { ...push, uploader };
       save();
     }
 

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { ownedFiles } from '../config/files.js';
 import { removeCredentials, restoreBackups } from '../config/restore.js';
 import { restartDaemon } from '../daemon/restart.js';
+import { readInputs } from '../inputs.js';
 import { probeDaemon } from '../nix/detect/manager.js';
 import { describeDaemon, describeNix } from '../report/environment.js';
 import { type MainState, loadState } from '../state.js';
@@ -10,6 +11,7 @@ import { privilegedFor } from '../system/privileged.js';
 import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
 import { rootHelper } from './configure.js';
+import { runPush } from './push.js';
 import { stopRenewal } from './renewal.js';
 
 export async function run(): Promise<void> {
@@ -25,6 +27,18 @@ export async function run(): Promise<void> {
       core.info(`Main step started at ${state.startedAt}.`);
       return Promise.resolve();
     });
+    if (state.push) {
+      try {
+        // Main validated the same inputs; post reads them again (GitHub gives post the same INPUT_*).
+        const inputs = readInputs((name) => core.getInput(name));
+        const sys = realSystem();
+        const files = ownedFiles(privilegedFor(sys, state.environment.privilege, rootHelper()));
+        await runPush(sys, state, inputs, files);
+      } catch (error: unknown) {
+        // The credentials are removed below whatever happened to the push.
+        core.warning(`Push to the cache: ${errorMessage(error)}`);
+      }
+    }
     if (state.login || state.config) {
       await core.group('Remove credentials and restore the Nix configuration', () => undo(state));
     }

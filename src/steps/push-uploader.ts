@@ -1,0 +1,104 @@
+/**
+ * The during-build uploader's life: main starts it when our post-build hook is in place (with the signing
+ * key written 0600 for the job), post stops it before its own push, prints its log and reads its record.
+ */
+import * as core from '@actions/core';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PushInputs } from '../push/inputs.js';
+import {
+  type RecordedPush,
+  UPLOADER_SPEC_VERSION,
+  type UploaderSpec,
+  parseRecord,
+} from '../push/uploader-spec.js';
+import { withStoreParams } from '../push/url.js';
+import type { UploaderState } from '../state.js';
+import { READY_FD, startDetached, stopDetached } from '../system/detached.js';
+import type { System } from '../system/types.js';
+import { actionTemp } from './paths.js';
+
+/** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
+const DROPPED =
+  /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
+
+export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !DROPPED.test(k)) out[k] = v;
+  return out;
+}
+
+/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+export function cacheEnv(sys: System, cache: string): Record<string, string> {
+  if (!cache.startsWith('s3://')) return {};
+  const temp = actionTemp(sys);
+  return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+}
+
+/** Where the signing key lives while it is needed (0600, the job user's). */
+export const signingKeyPath = (sys: System): string => `${actionTemp(sys)}/push/signing-key`;
+
+export async function writeSigningKey(sys: System, secret: string): Promise<string> {
+  const path = signingKeyPath(sys);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, secret, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return path;
+}
+
+export async function removeSigningKey(sys: System): Promise<void> {
+  await rm(signingKeyPath(sys), { force: true });
+}
+
+/** The cache URL `nix copy` is given: compression and signing added, the user's own parameters kept. */
+export function pushUrl(cache: string, push: PushInputs, keyFile: string | undefined): string {
+  return withStoreParams(cache, { compression: push.compression, 'secret-key': keyFile });
+}
+
+export async function startUploader(
+  sys: System,
+  push: PushInputs,
+  cache: string,
+  queue: string,
+): Promise<UploaderState> {
+  const temp = actionTemp(sys);
+  const keyFile =
+    push.signingKey === undefined ? undefined : await writeSigningKey(sys, push.signingKey.secret);
+  const log = `${temp}/uploader.log`;
+  const record = `${temp}/uploader.record`;
+  await writeFile(record, '', { mode: 0o644 });
+  const spec: UploaderSpec = {
+    version: UPLOADER_SPEC_VERSION,
+    queue,
+    url: pushUrl(cache, push, keyFile),
+    env: cacheEnv(sys, cache),
+    exclude: push.filters.exclude?.source,
+    include: push.filters.include?.source,
+    derivations: push.filters.derivations,
+    upstream: push.upstream.map((u) => u.url),
+    jobs: push.jobs,
+    logFile: log,
+    recordFile: record,
+    lifeline: log,
+    readyFd: READY_FD,
+  };
+  const pid = await startDetached({
+    what: 'the during-build uploader',
+    node: process.execPath,
+    script: join(dirname(fileURLToPath(import.meta.url)), '..', 'upload', 'index.js'),
+    spec,
+    logFile: log,
+    env: uploaderEnv(sys.env),
+  });
+  core.info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
+  return { pid, log, record };
+}
+
+/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
+export async function stopUploader(uploader: UploaderState): Promise<RecordedPush[]> {
+  const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+  const text = await readFile(uploader.log, 'utf8').catch(() => '');
+  core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
+  return parseRecord(await readFile(uploader.record, 'utf8').catch(() => ''));
+}

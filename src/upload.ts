@@ -1,0 +1,3 @@
+import { run } from './steps/upload.js';
+
+await run();
