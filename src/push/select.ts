@@ -32,6 +32,29 @@ export function selectPush(
   }
 }
 
+/**
+ * For a cache Nix checks references in (every binary cache: a narinfo is only added when the cache has
+ * its references), and no way to show it the upstream's paths: upstream paths that a pushed path
+ * references, transitively, are pushed after all. Returns the new selection and how many were taken back.
+ */
+export function keepReferencedUpstream(selection: PushSelection): { selection: PushSelection; kept: number } {
+  const byPath = new Map(selection.closure.map((p) => [p.path, p]));
+  const skipped = new Map(selection.skipped);
+  const stack = selection.toPush.map((p) => p.path);
+  let kept = 0;
+  for (let path = stack.pop(); path !== undefined; path = stack.pop()) {
+    for (const ref of byPath.get(path)?.references ?? []) {
+      if (skipped.get(ref) !== 'upstream') continue;
+      skipped.delete(ref);
+      kept += 1;
+      stack.push(ref);
+    }
+  }
+  if (kept === 0) return { selection, kept };
+  const toPush = topoOrder(selection.closure).filter((info) => !skipped.has(info.path));
+  return { selection: { ...selection, skipped, toPush }, kept };
+}
+
 /** Total NAR bytes of `infos`. */
 export function closureBytes(infos: readonly PathInfo[]): number {
   let total = 0;

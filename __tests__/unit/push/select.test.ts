@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { closureBytes, selectPush, topoOrder } from '../../../src/push/select.js';
+import { closureBytes, keepReferencedUpstream, selectPush, topoOrder } from '../../../src/push/select.js';
 import type { PathInfo, PushFilters } from '../../../src/push/types.js';
 
 const ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
@@ -223,5 +223,29 @@ describe('closureBytes', () => {
   it('sums narSize', () => {
     expect(closureBytes([])).toBe(0);
     expect(closureBytes([info('/nix/store/a-x', [], 5), info('/nix/store/b-x', [], 7)])).toBe(12);
+  });
+});
+
+describe('keepReferencedUpstream', () => {
+  const info = (path: string, references: string[] = []): PathInfo => ({
+    path,
+    narHash: 'sha256-x',
+    narSize: 1,
+    references,
+  });
+  it('takes back upstream paths a pushed path references, transitively, and leaves the rest skipped', () => {
+    const libc = '/nix/store/00000000000000000000000000000000-libc';
+    const gcc = '/nix/store/11111111111111111111111111111111-gcc';
+    const other = '/nix/store/22222222222222222222222222222222-other';
+    const app = '/nix/store/33333333333333333333333333333333-app';
+    const closure = [info(libc), info(gcc, [libc]), info(other), info(app, [gcc])];
+    const noFilters = { exclude: undefined, include: undefined, derivations: false };
+    const first = selectPush([app, other], closure, noFilters, new Set([libc, gcc, other]));
+    expect(first.toPush.map((p) => p.path)).toEqual([app]);
+    const { selection, kept } = keepReferencedUpstream(first);
+    expect(kept).toBe(2);
+    expect(selection.toPush.map((p) => p.path)).toEqual([libc, gcc, app]);
+    expect(selection.skipped.get(other)).toBe('upstream');
+    expect(keepReferencedUpstream(selection).kept).toBe(0);
   });
 });
