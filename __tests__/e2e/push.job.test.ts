@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJob } from '../harness/job.js';
 import { type CacheServer, startCacheServer } from '../servers/cache.js';
+import { startOidcServer } from '../servers/oidc.js';
 import { describeE2E } from '../testbed/e2e.js';
 import { RUNNER, copySampleFlake, testbed, userInfo } from '../testbed/run-as.js';
 import { filesContaining } from './support/files.js';
@@ -183,6 +184,76 @@ describeE2E('push: the post step copies what the job built', () => {
     } finally {
       result.cleanup();
       rmSync(marks, { recursive: true, force: true });
+    }
+  });
+
+  it('renews the GitHub OIDC credential right before the push, and pushes with it', async () => {
+    const oidc = await startOidcServer({ lifetimeSec: 300 });
+    const audiences: string[] = [];
+    const jwtCache = await startCacheServer({ oidc: { issuer: oidc.issuer, audience: audiences } });
+    audiences.push(new URL(jwtCache.url).origin);
+    try {
+      const flake = await copySampleFlake();
+      const result = await runJob({
+        runnerEnvironment: 'github-hosted',
+        idToken: { requestUrl: oidc.requestUrl, requestToken: oidc.requestToken },
+        steps: [
+          {
+            uses: '.',
+            id: 'nix',
+            with: { cache: jwtCache.url, 'upstream-caches': '', 'push-during-build': 'false' },
+          },
+          { id: 'build', run: `nix ${NIX_FLAGS} build --no-link path:${flake}#app` },
+        ],
+      });
+      try {
+        expect(result.status).toBe('success');
+        const post = result.log.shown('Post nix');
+        expect(post).toMatch(/Renewed the GitHub OIDC token for 127\.0\.0\.1 for the push/);
+        expect(oidc.issued.length).toBe(2); // main's, and post's right before the push
+        const last = oidc.issued[1]?.token ?? '';
+        const puts = jwtCache.log.filter((r) => r.method === 'PUT');
+        expect(puts.length).toBeGreaterThan(0);
+        expect(puts.every((r) => r.status === 200 && r.identity?.startsWith('jwt:') === true)).toBe(true);
+        // Every upload came after the renewal (the second token request).
+        const mints = oidc.http.requests.filter((r) => r.query['audience'] !== undefined && r.status === 200);
+        expect(mints.length).toBe(2);
+        expect(Math.min(...puts.map((r) => r.at))).toBeGreaterThanOrEqual(mints[1]?.at ?? Infinity);
+        expect(result.log.leaks(last)).toEqual([]);
+      } finally {
+        result.cleanup();
+      }
+    } finally {
+      await jwtCache.close();
+      await oidc.close();
+    }
+  });
+
+  it('pushes nothing in pull-only mode (a pull request from a fork)', async () => {
+    const flake = await copySampleFlake();
+    const result = await runJob({
+      eventName: 'pull_request',
+      event: {
+        pull_request: {
+          head: { repo: { full_name: 'someone/fork', fork: true } },
+          base: { repo: { full_name: 'octo-org/octo-repo' } },
+        },
+      },
+      steps: [
+        {
+          uses: '.',
+          id: 'nix',
+          with: { cache: cache.url, 'token-endpoint': `${cache.url}/token-exchange`, 'upstream-caches': '' },
+        },
+        { id: 'build', run: `nix ${NIX_FLAGS} build --no-link path:${flake}#app` },
+      ],
+    });
+    try {
+      expect(result.status).toBe('success');
+      expect(result.log.shown('Post nix')).toMatch(/Push skipped: pull-only mode/);
+      expect(cache.log.filter((r) => r.method === 'PUT')).toEqual([]);
+    } finally {
+      result.cleanup();
     }
   });
 });

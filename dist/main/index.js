@@ -36971,7 +36971,7 @@ async function removeSigningKey(sys) {
 function pushUrl(cache, push, keyFile) {
     return withStoreParams(cache, { compression: push.compression, 'secret-key': keyFile });
 }
-async function startUploader(sys, push, cache, queue) {
+async function startUploader(sys, push, cache, queue, netrcFiles) {
     const temp = actionTemp(sys);
     const keyFile = push.signingKey === undefined ? undefined : await writeSigningKey(sys, push.signingKey.secret);
     const log = `${temp}/uploader.log`;
@@ -36986,6 +36986,7 @@ async function startUploader(sys, push, cache, queue) {
         include: push.filters.include?.source,
         derivations: push.filters.derivations,
         upstream: push.upstream.map((u) => u.url),
+        netrcFiles,
         jobs: push.jobs,
         logFile: log,
         recordFile: record,
@@ -37429,7 +37430,10 @@ async function run() {
         }
         const hook = configured?.plan.postBuildHook;
         if (hook !== undefined && push.cache !== undefined) {
-            const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue);
+            const netrcFiles = (configured?.state.credentials ?? [])
+                .filter((c) => c.kind !== 'aws-profile')
+                .map((c) => c.path);
+            const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue, netrcFiles);
             push = { ...push, uploader };
             save();
         }

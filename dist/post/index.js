@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1429);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5034);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1429:
+/***/ 5034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32694,9 +32694,7 @@ function pushRows(report) {
         ['NAR bytes pushed', formatBytes(nar)],
         [
             'Compressed bytes',
-            known.length === 0
-                ? '-'
-                : `${formatBytes(file)}${known.length < outcome.pushed.length ? ' (partly known)' : ''}`,
+            known.length === 0 ? '-' : `${formatBytes(file)}${known.length < all.length ? ' (partly known)' : ''}`,
         ],
         ['Push time', `${formatMs(outcome.elapsedMs)} (+ ${formatMs(report.prepareMs)} to prepare)`],
         [
@@ -33371,6 +33369,30 @@ function selectPush(found, closure, filters, upstream) {
             return 'upstream';
         return undefined;
     }
+}
+/**
+ * For a cache Nix checks references in (every binary cache: a narinfo is only added when the cache has
+ * its references), and no way to show it the upstream's paths: upstream paths that a pushed path
+ * references, transitively, are pushed after all. Returns the new selection and how many were taken back.
+ */
+function keepReferencedUpstream(selection) {
+    const byPath = new Map(selection.closure.map((p) => [p.path, p]));
+    const skipped = new Map(selection.skipped);
+    const stack = selection.toPush.map((p) => p.path);
+    let kept = 0;
+    for (let path = stack.pop(); path !== undefined; path = stack.pop()) {
+        for (const ref of byPath.get(path)?.references ?? []) {
+            if (skipped.get(ref) !== 'upstream')
+                continue;
+            skipped.delete(ref);
+            kept += 1;
+            stack.push(ref);
+        }
+    }
+    if (kept === 0)
+        return { selection, kept };
+    const toPush = topoOrder(selection.closure).filter((info) => !skipped.has(info.path));
+    return { selection: { ...selection, skipped, toPush }, kept };
 }
 /** Total NAR bytes of `infos`. */
 function closureBytes(infos) {
@@ -34231,7 +34253,7 @@ async function removeSigningKey(sys) {
 function pushUrl(cache, push, keyFile) {
     return withStoreParams(cache, { compression: push.compression, 'secret-key': keyFile });
 }
-async function startUploader(sys, push, cache, queue) {
+async function startUploader(sys, push, cache, queue, netrcFiles) {
     const temp = actionTemp(sys);
     const keyFile = push.signingKey === undefined ? undefined : await writeSigningKey(sys, push.signingKey.secret);
     const log = `${temp}/uploader.log`;
@@ -34246,6 +34268,7 @@ async function startUploader(sys, push, cache, queue) {
         include: push.filters.include?.source,
         derivations: push.filters.derivations,
         upstream: push.upstream.map((u) => u.url),
+        netrcFiles,
         jobs: push.jobs,
         logFile: log,
         recordFile: record,
@@ -34288,7 +34311,14 @@ async function renewBeforePush(state, files) {
         return;
     // Loaded only when there is something to renew (an AWS renewal brings the AWS SDK).
     const { applyWrites, renewalFor } = await Promise.all(/* import() */[__nccwpck_require__.e(695), __nccwpck_require__.e(942)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9942));
-    const renewal = renewalFor(spec, { mint: oidc/* mintIdToken */.nT, exchange: { mask: (s) => { lib_core.setSecret(s); } } });
+    const renewal = renewalFor(spec, {
+        mint: oidc/* mintIdToken */.nT,
+        exchange: {
+            mask: (s) => {
+                lib_core.setSecret(s);
+            },
+        },
+    });
     try {
         const renewed = await renewal.renew();
         await applyWrites(files, renewed.writes);
@@ -34668,12 +34698,304 @@ async function verifyStage(state, cache, paths, inputs, files) {
     return summary;
 }
 
+;// CONCATENATED MODULE: ./src/push/proxy.ts
+/**
+ * A loopback HTTP proxy that `nix copy` pushes through instead of the real http(s) cache. Nix 2.8 refuses
+ * to upload a path whose reference the destination lacks, and reads `<hash>.narinfo` of each reference
+ * to check; a path skipped because an upstream cache has it is such a reference. The proxy answers those
+ * reads itself with a narinfo made from the local path info (only ever read by that check, never
+ * uploaded), and forwards everything else to the cache: bodies streamed both ways, the cache's
+ * credentials (read fresh per request, as they are renewed during the job) in place of Nix's own,
+ * keep-alive connections, a 502 when the cache cannot be reached so that the copy fails and is retried.
+ *
+ * Its URL carries a random first segment, so that Nix's narinfo disk cache (keyed by URL, positive
+ * answers kept 30 days) never mixes two proxies that happened to get the same port.
+ */
+
+
+
+
+
+
+
+
+const VIRTUAL_NARINFO = /^\/([0-9a-df-np-sv-z]{32})\.narinfo$/;
+const HOP_BY_HOP = 'connection keep-alive proxy-connection proxy-authenticate proxy-authorization te trailer transfer-encoding upgrade';
+/** Request headers never forwarded: the target's are set here (Expect is answered here). */
+const REQUEST_DROPS = new Set(`${HOP_BY_HOP} host authorization expect`.split(' '));
+const RESPONSE_DROPS = new Set(HOP_BY_HOP.split(' '));
+/** The narinfo Nix reads for a path the cache is taken to have (`Compression: none`, never fetched). */
+function virtualNarInfo(info, storeDir) {
+    const narHash = normalizeSha256(info.narHash);
+    if (narHash === undefined)
+        throw new Error(`the NAR hash of ${info.path} is not a SHA-256 hash`);
+    const lines = [
+        `StorePath: ${storeDir ?? (0,external_node_path_.dirname)(info.path)}/${(0,external_node_path_.basename)(info.path)}`,
+        `URL: nar/${narHash.slice('sha256:'.length)}.nar`,
+        'Compression: none',
+        `NarHash: ${narHash}`,
+        `NarSize: ${info.narSize}`,
+        `References: ${info.references.map((r) => (0,external_node_path_.basename)(r)).join(' ')}`,
+    ];
+    if (info.deriver !== undefined && info.deriver !== '')
+        lines.push(`Deriver: ${(0,external_node_path_.basename)(info.deriver)}`);
+    return `${lines.join('\n')}\n`;
+}
+/** `authorization` for startPushProxy from a netrc read every time (curl's entry for the target's host). */
+function netrcAuthorizer(readNetrc, targetUrl) {
+    const host = new URL(targetUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+    return async () => {
+        const text = await readNetrc();
+        return text === undefined ? undefined : netrcAuthorization(text, host);
+    };
+}
+/** Headers without those of `drop` and those the Connection header names (hop-by-hop). */
+function endToEnd(headers, drop) {
+    const named = (headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase());
+    return Object.fromEntries(Object.entries(headers).filter(([name, v]) => v !== undefined && !drop.has(name) && !named.includes(name)));
+}
+const hasBody = (req) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+/** An answer of the proxy's own; a request body not read (or not all sent on) ends the connection. */
+function reply(req, res, status, body, type = 'text/plain; charset=utf-8') {
+    if (res.headersSent || res.destroyed)
+        return;
+    res.writeHead(status, {
+        'content-type': type,
+        'content-length': Buffer.byteLength(body),
+        ...(hasBody(req) ? { connection: 'close' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+}
+async function startPushProxy(options) {
+    const target = new URL(options.target);
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') {
+        throw new Error(`the push proxy forwards to http(s) caches only, not ${target.protocol}//`);
+    }
+    const { username, password } = target;
+    // Credentials in the URL (Nix allows them) serve when `authorization` gives none.
+    const urlAuth = username === '' && password === ''
+        ? undefined
+        : `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+    const where = `${target.protocol}//${target.host}`;
+    const targetBase = `${where}${target.pathname.replace(/\/+$/, '')}`;
+    const narinfos = new Map();
+    const narinfoFor = (hash) => {
+        const info = options.virtual.get(hash);
+        const known = narinfos.get(hash);
+        if (info === undefined)
+            return undefined;
+        if (known?.info === info)
+            return known.text;
+        if (storeHash(info.path) !== hash)
+            throw new Error(`virtual path ${info.path} is not filed under ${hash}`);
+        const text = virtualNarInfo(info, options.storeDir);
+        narinfos.set(hash, { info, text });
+        return text;
+    };
+    for (const hash of options.virtual.keys())
+        narinfoFor(hash); // malformed entries throw here
+    const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+    const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    // Idle connections are dropped before common servers drop them (node's own: 5 s).
+    const agent = new (secure ? (external_node_https_default()) : (external_node_http_default())).Agent({ keepAlive: true, timeout: 4000 });
+    const send = secure ? (external_node_https_default()).request : (external_node_http_default()).request;
+    const nonce = `/nca-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
+    const stats = { forwarded: 0, virtual: 0 };
+    const sockets = new Set();
+    const inFlight = new Set();
+    let closing = false;
+    let proxyBase = '';
+    const forward = (req, res, rest, auth, retry = true) => {
+        const url = new URL(targetBase + rest);
+        const headers = endToEnd(req.headers, REQUEST_DROPS);
+        if ((auth ?? urlAuth) !== undefined)
+            headers.authorization = auth ?? urlAuth;
+        const upstream = send(url, { method: req.method ?? 'GET', headers, agent, timeout: idleTimeoutMs });
+        inFlight.add(upstream);
+        const body = hasBody(req);
+        let connectTimer;
+        upstream.on('socket', (socket) => {
+            if (!socket.connecting)
+                return;
+            connectTimer = setTimeout(() => {
+                upstream.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }));
+            }, connectTimeoutMs);
+            socket.once('connect', () => {
+                clearTimeout(connectTimer);
+            });
+        });
+        upstream.on('timeout', () => {
+            upstream.destroy(new Error(`nothing moved for ${idleTimeoutMs} ms`));
+        });
+        upstream.on('close', () => {
+            clearTimeout(connectTimer);
+            inFlight.delete(upstream);
+        });
+        upstream.on('error', (error) => {
+            // A kept-alive connection the target had just closed: a request without a body is sent again.
+            const stale = upstream.reusedSocket && error.code === 'ECONNRESET';
+            if (retry && stale && !body && !res.headersSent && !closing) {
+                forward(req, res, rest, auth, false);
+                return;
+            }
+            req.unpipe(upstream);
+            if (!res.headersSent)
+                reply(req, res, 502, `push proxy: ${describeFailure(error)} (${where})\n`);
+            else if (!res.writableFinished)
+                res.destroy();
+        });
+        upstream.on('response', (answer) => {
+            if (res.headersSent || res.destroyed) {
+                answer.resume();
+                return;
+            }
+            const out = endToEnd(answer.headers, RESPONSE_DROPS);
+            const { location } = answer.headers;
+            const moved = location !== undefined && URL.canParse(location, url.href) ? new URL(location, url).href : '';
+            if (moved.startsWith(`${targetBase}/`))
+                out.location = proxyBase + moved.slice(targetBase.length);
+            // The target answered before the whole body went up: Nix must not reuse the connection.
+            if (body && !req.complete)
+                out.connection = 'close';
+            res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+            answer.pipe(res);
+            answer.on('close', () => {
+                if (!answer.complete && !res.writableFinished)
+                    res.destroy();
+            });
+        });
+        // Nix gave up (its own timeouts) or went away: so does the request to the target.
+        res.on('close', () => {
+            if (!res.writableFinished)
+                upstream.destroy();
+        });
+        res.on('error', () => upstream.destroy());
+        if (!body) {
+            upstream.end();
+            req.resume();
+            return;
+        }
+        // Nix waits for this before a large body; the target gets the body without being asked.
+        if (req.headers.expect?.toLowerCase() === '100-continue')
+            res.writeContinue();
+        req.pipe(upstream);
+    };
+    const handle = (req, res) => {
+        const raw = req.url ?? '/';
+        if (!raw.startsWith(`${nonce}/`)) {
+            reply(req, res, 404, 'not found\n');
+            return;
+        }
+        const rest = raw.slice(nonce.length);
+        const hash = VIRTUAL_NARINFO.exec(rest.replace(/\?.*$/s, ''))?.[1];
+        const text = hash !== undefined && /^(GET|HEAD)$/.test(req.method ?? '') ? narinfoFor(hash) : undefined;
+        if (text !== undefined) {
+            stats.virtual++;
+            reply(req, res, 200, text, 'text/x-nix-narinfo');
+            return;
+        }
+        stats.forwarded++;
+        options
+            .authorization()
+            .then((auth) => {
+            if (!res.destroyed && !closing)
+                forward(req, res, rest, auth);
+        }, (error) => {
+            reply(req, res, 502, `push proxy: no credentials for ${where}: ${(0,errors/* errorMessage */.g)(error)}\n`);
+        })
+            .catch((error) => {
+            reply(req, res, 502, `push proxy: ${(0,errors/* errorMessage */.g)(error)}\n`);
+        });
+    };
+    const server = external_node_http_default().createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
+        try {
+            handle(req, res);
+        }
+        catch (error) {
+            reply(req, res, 502, `push proxy: ${(0,errors/* errorMessage */.g)(error)}\n`);
+        }
+    });
+    // Expect: 100-continue is answered once the request to the target is under way (in forward).
+    server.on('checkContinue', (req, res) => {
+        server.emit('request', req, res);
+    });
+    server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+    });
+    server.listen(0, '127.0.0.1');
+    await (0,external_node_events_.once)(server, 'listening');
+    proxyBase = `http://127.0.0.1:${server.address().port}${nonce}`;
+    let closed;
+    return {
+        url: proxyBase,
+        stats,
+        close() {
+            closed ??= new Promise((resolve) => {
+                closing = true;
+                server.close(() => {
+                    resolve();
+                });
+                for (const request of inFlight)
+                    request.destroy();
+                server.closeAllConnections();
+                for (const socket of sockets)
+                    socket.destroy();
+                agent.destroy();
+            });
+            return closed;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/target.ts
+/**
+ * Where `nix copy` sends the push. Nix adds a path to a binary cache only when the cache has its
+ * references, so paths left to an upstream cache would make their referrers unpushable. For an http(s)
+ * cache a loopback proxy answers for those upstream paths (and forwards everything else); for other
+ * caches the upstream paths a pushed path references are pushed after all.
+ */
+
+
+const target_hashOf = (path) => path.slice(path.lastIndexOf('/') + 1, path.lastIndexOf('/') + 33);
+async function pushTarget(cache, selection, readNetrc) {
+    const upstream = selection.closure.filter((p) => selection.skipped.get(p.path) === 'upstream');
+    const none = { url: cache, selection, note: undefined, close: () => Promise.resolve() };
+    if (upstream.length === 0 || selection.toPush.length === 0)
+        return none;
+    if (/^https?:\/\//iu.test(cache)) {
+        const at = cache.indexOf('?');
+        const base = at === -1 ? cache : cache.slice(0, at);
+        const proxy = await startPushProxy({
+            target: base,
+            virtual: new Map(upstream.map((p) => [target_hashOf(p.path), p])),
+            authorization: netrcAuthorizer(readNetrc, base),
+        });
+        return {
+            url: at === -1 ? proxy.url : `${proxy.url}${cache.slice(at)}`,
+            selection,
+            note: `${upstream.length} upstream path(s) are shown to nix copy as present (through a loopback proxy), so paths referencing them can be pushed without them.`,
+            close: () => proxy.close(),
+        };
+    }
+    const kept = keepReferencedUpstream(selection);
+    return {
+        ...none,
+        selection: kept.selection,
+        note: kept.kept === 0
+            ? undefined
+            : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/steps/push.ts
 /**
  * The post step's push: what the job added to the store since main, its closure, filtered, less what an
  * upstream cache has, copied to the cache (credentials renewed first, signed, compressed, in parallel,
  * references first), read back and checked, and one table saying what happened.
  */
+
 
 
 
@@ -34727,26 +35049,36 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
                 lib_core.warning(`Upstream cache ${u.url} not reached (${u.reason}).`);
             return result;
         });
-    const selection = selectPush(discovered.found, discovered.closure, settings.filters, upstream.present);
+    const chosen = selectPush(discovered.found, discovered.closure, settings.filters, upstream.present);
     let outcome = { pushed: [], present: [], failed: [], timedOut: false, elapsedMs: 0 };
     const prepareMs = Date.now() - started;
-    if (selection.toPush.length > 0) {
+    let selection = chosen;
+    if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
+        const target = await pushTarget(push.cache, chosen, () => daemonNetrc(state, files));
+        selection = target.selection;
+        if (target.note !== undefined)
+            lib_core.info(target.note);
         const key = settings.signingKey === undefined ? undefined : await writeSigningKey(sys, settings.signingKey.secret);
         try {
-            const url = pushUrl(push.cache, settings, key);
             outcome = await lib_core.group(`Push ${selection.toPush.length} path(s) to ${displayUrl(push.cache)}`, () => pushPaths(selection.toPush, {
-                url,
+                url: pushUrl(target.url, settings, key),
                 env,
                 jobs: settings.jobs,
                 deadline: Date.now() + settings.timeoutSeconds * 1000,
                 heartbeatMs: HEARTBEAT_MS,
-                onHeartbeat: (p) => { lib_core.info(heartbeatLine(p)); },
+                onHeartbeat: (p) => {
+                    lib_core.info(heartbeatLine(p));
+                },
+                log: (line) => {
+                    lib_core.info(line);
+                },
                 run: streamCommand,
             }));
         }
         finally {
             await removeSigningKey(sys);
+            await target.close();
         }
     }
     else {
@@ -34761,7 +35093,10 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     const report = {
         cache: displayUrl(push.cache),
         selection,
-        upstream: { skipped: upstream.present.size, unreachable: upstream.unreachable.map((u) => u.url) },
+        upstream: {
+            skipped: [...selection.skipped.values()].filter((r) => r === 'upstream').length,
+            unreachable: upstream.unreachable.map((u) => u.url),
+        },
         outcome,
         early,
         verify,

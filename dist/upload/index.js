@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 262:
+/***/ 463:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1038,6 +1038,30 @@ function selectPush(found, closure, filters, upstream) {
         return undefined;
     }
 }
+/**
+ * For a cache Nix checks references in (every binary cache: a narinfo is only added when the cache has
+ * its references), and no way to show it the upstream's paths: upstream paths that a pushed path
+ * references, transitively, are pushed after all. Returns the new selection and how many were taken back.
+ */
+function keepReferencedUpstream(selection) {
+    const byPath = new Map(selection.closure.map((p) => [p.path, p]));
+    const skipped = new Map(selection.skipped);
+    const stack = selection.toPush.map((p) => p.path);
+    let kept = 0;
+    for (let path = stack.pop(); path !== undefined; path = stack.pop()) {
+        for (const ref of byPath.get(path)?.references ?? []) {
+            if (skipped.get(ref) !== 'upstream')
+                continue;
+            skipped.delete(ref);
+            kept += 1;
+            stack.push(ref);
+        }
+    }
+    if (kept === 0)
+        return { selection, kept };
+    const toPush = topoOrder(selection.closure).filter((info) => !skipped.has(info.path));
+    return { selection: { ...selection, skipped, toPush }, kept };
+}
 /** Total NAR bytes of `infos`. */
 function closureBytes(infos) {
     let total = 0;
@@ -1150,149 +1174,8 @@ class MinHeap {
     }
 }
 
-;// CONCATENATED MODULE: external "node:perf_hooks"
-const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/system/exec.ts
-/**
- * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
- * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
- * that kills the command's whole process group.
- */
-
-
-/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
-const TIMEOUT_EXIT_CODE = 124;
-/** Exit code of a command that could not be found or started (as a shell reports it). */
-const NOT_FOUND_EXIT_CODE = 127;
-/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
-const KILL_GRACE_MS = 2000;
-function runCommand(command, args, options = {}) {
-    return new Promise((resolve) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            env: options.env ?? process.env,
-            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-            stdio: ['pipe', 'pipe', 'pipe'],
-            // Its own process group, so a timeout stops what it started too.
-            detached: options.timeoutMs !== undefined,
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.stdin.on('error', () => undefined); // the command may exit without reading its input
-        child.stdin.end(options.input ?? '');
-        let timedOut = false;
-        const killGroup = (signal) => {
-            try {
-                if (child.pid !== undefined)
-                    process.kill(-child.pid, signal);
-            }
-            catch {
-                // already gone
-            }
-        };
-        const timer = options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                killGroup('SIGTERM');
-                setTimeout(() => {
-                    killGroup('SIGKILL');
-                }, KILL_GRACE_MS).unref();
-            }, options.timeoutMs);
-        let settled = false;
-        const finish = (result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve(result);
-        };
-        child.on('error', (error) => {
-            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
-        });
-        child.on('close', (code, signal) => {
-            const stdout = Buffer.concat(out).toString('utf8');
-            const stderr = Buffer.concat(err).toString('utf8');
-            if (timedOut) {
-                killGroup('SIGKILL');
-                finish({
-                    code: TIMEOUT_EXIT_CODE,
-                    stdout,
-                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
-                });
-                return;
-            }
-            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_namespaceObject.constants.signals[signal]), stdout, stderr });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/system/real.ts
-/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
-
-
-
-
-const files = {
-    async read(path) {
-        try {
-            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
-        }
-        catch {
-            return undefined;
-        }
-    },
-    async exists(path) {
-        return (await files.kind(path)) !== undefined;
-    },
-    async list(dir) {
-        try {
-            return await (0,promises_namespaceObject.readdir)(dir);
-        }
-        catch {
-            return [];
-        }
-    },
-    async kind(path) {
-        try {
-            const s = await (0,promises_namespaceObject.stat)(path);
-            if (s.isFile())
-                return 'file';
-            if (s.isDirectory())
-                return 'directory';
-            if (s.isSocket())
-                return 'socket';
-            return 'other';
-        }
-        catch {
-            return undefined;
-        }
-    },
-};
-function host() {
-    const uid = process.getuid?.() ?? -1;
-    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
-    let home = process.env['HOME'] ?? '';
-    try {
-        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
-        const info = (0,external_node_os_namespaceObject.userInfo)();
-        user = info.username;
-        home = info.homedir;
-    }
-    catch {
-        // No passwd entry for this uid (some containers): keep the environment's answer.
-    }
-    return { platform: process.platform, arch: process.arch, uid, user, home };
-}
-function realSystem() {
-    return { exec: { run: runCommand }, files, env: process.env, host: host() };
-}
-
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
@@ -1656,6 +1539,569 @@ async function forEachLimit(items, limit, fn, signal) {
         }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+;// CONCATENATED MODULE: ./src/push/narinfo.ts
+/**
+ * `.narinfo` files of Nix binary caches: parsing them, the fingerprint Nix signs
+ * (`1;<storePath>;sha256:<nix-base32 NAR hash>;<narSize>;<sorted full reference paths, comma-separated>`)
+ * and NAR hashes in any of the spellings Nix prints, reduced to the one the fingerprint uses.
+ */
+
+/** Nix's base-32 alphabet (no e, o, t, u). */
+const NIX_BASE32 = '0123456789abcdfghijklmnpqrsvwxyz';
+const BASE32_HASH = /^[0-9a-df-np-sv-z]{52}$/;
+const BASE16_HASH = /^[0-9a-fA-F]{64}$/;
+const BASE64_HASH = /^[A-Za-z0-9+/]{43}=$/;
+const STORE_BASE = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+const SIZE = /^(0|[1-9][0-9]{0,15})$/;
+/** Nix's base-32 encoding (the last byte's bits first). */
+function toNixBase32(bytes) {
+    const length = Math.floor((bytes.length * 8 - 1) / 5) + 1;
+    let out = '';
+    for (let n = length - 1; n >= 0; n--) {
+        const bit = n * 5;
+        const i = Math.floor(bit / 8);
+        const j = bit % 8;
+        const low = (bytes[i] ?? 0) >> j;
+        const high = i + 1 < bytes.length ? (bytes[i + 1] ?? 0) << (8 - j) : 0;
+        out += NIX_BASE32.charAt((low | high) & 0x1f);
+    }
+    return out;
+}
+/**
+ * A SHA-256 hash as `sha256:<nix-base32>`, from any spelling Nix uses: `sha256:` with base-32, base-16
+ * or base-64, or SRI `sha256-<base64>` (what `nix path-info --json` prints). Undefined otherwise.
+ */
+function normalizeSha256(text) {
+    const sri = /^sha256-(.*)$/.exec(text);
+    const typed = /^sha256:(.*)$/.exec(text);
+    const digest = sri?.[1] ?? typed?.[1];
+    if (digest === undefined)
+        return undefined;
+    if (sri === null && BASE32_HASH.test(digest))
+        return `sha256:${digest}`;
+    if (sri === null && BASE16_HASH.test(digest))
+        return `sha256:${toNixBase32(Buffer.from(digest, 'hex'))}`;
+    if (BASE64_HASH.test(digest))
+        return `sha256:${toNixBase32(Buffer.from(digest, 'base64'))}`;
+    return undefined;
+}
+function parseSize(field, value) {
+    if (!SIZE.test(value))
+        throw new Error(`${field} is not a size`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n))
+        throw new Error(`${field} is too large`);
+    return n;
+}
+/**
+ * Parses narinfo text. Throws (a message without the file's content) when a field Nix requires is
+ * missing or malformed: StorePath, URL, NarHash, NarSize; References must be store base names.
+ */
+function parseNarInfo(text) {
+    const fields = new Map();
+    const sigs = [];
+    for (const raw of text.split('\n')) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line === '')
+            continue;
+        const match = /^([A-Za-z][A-Za-z0-9-]*):(?: (.*))?$/.exec(line);
+        if (match?.[1] === undefined)
+            throw new Error('a line is not "Key: value"');
+        const value = match[2] ?? '';
+        if (match[1] === 'Sig')
+            sigs.push(value);
+        else if (!fields.has(match[1]))
+            fields.set(match[1], value);
+    }
+    const need = (key) => {
+        const value = fields.get(key);
+        if (value === undefined || value === '')
+            throw new Error(`${key} is missing`);
+        return value;
+    };
+    const storePath = need('StorePath');
+    if (!storePath.startsWith('/') || !STORE_BASE.test(basename(storePath))) {
+        throw new Error('StorePath is not a store path');
+    }
+    const narHash = need('NarHash');
+    if (normalizeSha256(narHash) === undefined)
+        throw new Error('NarHash is not a SHA-256 hash');
+    const references = (fields.get('References') ?? '').split(' ').filter((r) => r !== '');
+    if (references.some((r) => !STORE_BASE.test(r)))
+        throw new Error('References are not store names');
+    const fileSize = fields.get('FileSize');
+    const fileHash = fields.get('FileHash');
+    const deriver = fields.get('Deriver');
+    const ca = fields.get('CA');
+    return {
+        storePath,
+        url: need('URL'),
+        compression: fields.get('Compression') || 'bzip2',
+        narHash,
+        narSize: parseSize('NarSize', need('NarSize')),
+        references,
+        sigs,
+        ...(fileHash ? { fileHash } : {}),
+        ...(fileSize === undefined ? {} : { fileSize: parseSize('FileSize', fileSize) }),
+        ...(deriver ? { deriver } : {}),
+        ...(ca ? { ca } : {}),
+    };
+}
+/** The text Nix signs for a path (`ValidPathInfo::fingerprint`); throws when Nix would refuse to. */
+function fingerprint(info) {
+    const hash = normalizeSha256(info.narHash);
+    if (hash === undefined)
+        throw new Error(`the NAR hash of ${info.storePath} is not a SHA-256 hash`);
+    if (info.narSize === 0)
+        throw new Error(`the NAR size of ${info.storePath} is not known`);
+    const storeDir = dirname(info.storePath);
+    const references = [...new Set(info.references)].map((r) => `${storeDir}/${r}`).sort();
+    return `1;${info.storePath};${hash};${info.narSize};${references.join(',')}`;
+}
+/** The fingerprint of a local path, as Nix computes it when it signs the path's narinfo. */
+function pathInfoFingerprint(info) {
+    return fingerprint({
+        storePath: info.path,
+        narHash: info.narHash,
+        narSize: info.narSize,
+        references: info.references.map((r) => basename(r)),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/push/proxy.ts
+/**
+ * A loopback HTTP proxy that `nix copy` pushes through instead of the real http(s) cache. Nix 2.8 refuses
+ * to upload a path whose reference the destination lacks, and reads `<hash>.narinfo` of each reference
+ * to check; a path skipped because an upstream cache has it is such a reference. The proxy answers those
+ * reads itself with a narinfo made from the local path info (only ever read by that check, never
+ * uploaded), and forwards everything else to the cache: bodies streamed both ways, the cache's
+ * credentials (read fresh per request, as they are renewed during the job) in place of Nix's own,
+ * keep-alive connections, a 502 when the cache cannot be reached so that the copy fails and is retried.
+ *
+ * Its URL carries a random first segment, so that Nix's narinfo disk cache (keyed by URL, positive
+ * answers kept 30 days) never mixes two proxies that happened to get the same port.
+ */
+
+
+
+
+
+
+
+
+const VIRTUAL_NARINFO = /^\/([0-9a-df-np-sv-z]{32})\.narinfo$/;
+const HOP_BY_HOP = 'connection keep-alive proxy-connection proxy-authenticate proxy-authorization te trailer transfer-encoding upgrade';
+/** Request headers never forwarded: the target's are set here (Expect is answered here). */
+const REQUEST_DROPS = new Set(`${HOP_BY_HOP} host authorization expect`.split(' '));
+const RESPONSE_DROPS = new Set(HOP_BY_HOP.split(' '));
+/** The narinfo Nix reads for a path the cache is taken to have (`Compression: none`, never fetched). */
+function virtualNarInfo(info, storeDir) {
+    const narHash = normalizeSha256(info.narHash);
+    if (narHash === undefined)
+        throw new Error(`the NAR hash of ${info.path} is not a SHA-256 hash`);
+    const lines = [
+        `StorePath: ${storeDir ?? (0,external_node_path_namespaceObject.dirname)(info.path)}/${(0,external_node_path_namespaceObject.basename)(info.path)}`,
+        `URL: nar/${narHash.slice('sha256:'.length)}.nar`,
+        'Compression: none',
+        `NarHash: ${narHash}`,
+        `NarSize: ${info.narSize}`,
+        `References: ${info.references.map((r) => (0,external_node_path_namespaceObject.basename)(r)).join(' ')}`,
+    ];
+    if (info.deriver !== undefined && info.deriver !== '')
+        lines.push(`Deriver: ${(0,external_node_path_namespaceObject.basename)(info.deriver)}`);
+    return `${lines.join('\n')}\n`;
+}
+/** `authorization` for startPushProxy from a netrc read every time (curl's entry for the target's host). */
+function netrcAuthorizer(readNetrc, targetUrl) {
+    const host = new URL(targetUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+    return async () => {
+        const text = await readNetrc();
+        return text === undefined ? undefined : netrcAuthorization(text, host);
+    };
+}
+/** Headers without those of `drop` and those the Connection header names (hop-by-hop). */
+function endToEnd(headers, drop) {
+    const named = (headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase());
+    return Object.fromEntries(Object.entries(headers).filter(([name, v]) => v !== undefined && !drop.has(name) && !named.includes(name)));
+}
+const hasBody = (req) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+/** An answer of the proxy's own; a request body not read (or not all sent on) ends the connection. */
+function reply(req, res, status, body, type = 'text/plain; charset=utf-8') {
+    if (res.headersSent || res.destroyed)
+        return;
+    res.writeHead(status, {
+        'content-type': type,
+        'content-length': Buffer.byteLength(body),
+        ...(hasBody(req) ? { connection: 'close' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+}
+async function startPushProxy(options) {
+    const target = new URL(options.target);
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') {
+        throw new Error(`the push proxy forwards to http(s) caches only, not ${target.protocol}//`);
+    }
+    const { username, password } = target;
+    // Credentials in the URL (Nix allows them) serve when `authorization` gives none.
+    const urlAuth = username === '' && password === ''
+        ? undefined
+        : `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+    const where = `${target.protocol}//${target.host}`;
+    const targetBase = `${where}${target.pathname.replace(/\/+$/, '')}`;
+    const narinfos = new Map();
+    const narinfoFor = (hash) => {
+        const info = options.virtual.get(hash);
+        const known = narinfos.get(hash);
+        if (info === undefined)
+            return undefined;
+        if (known?.info === info)
+            return known.text;
+        if (storeHash(info.path) !== hash)
+            throw new Error(`virtual path ${info.path} is not filed under ${hash}`);
+        const text = virtualNarInfo(info, options.storeDir);
+        narinfos.set(hash, { info, text });
+        return text;
+    };
+    for (const hash of options.virtual.keys())
+        narinfoFor(hash); // malformed entries throw here
+    const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+    const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    // Idle connections are dropped before common servers drop them (node's own: 5 s).
+    const agent = new (secure ? (external_node_https_default()) : (external_node_http_default())).Agent({ keepAlive: true, timeout: 4000 });
+    const send = secure ? (external_node_https_default()).request : (external_node_http_default()).request;
+    const nonce = `/nca-${(0,external_node_crypto_namespaceObject.randomBytes)(8).toString('hex')}`;
+    const stats = { forwarded: 0, virtual: 0 };
+    const sockets = new Set();
+    const inFlight = new Set();
+    let closing = false;
+    let proxyBase = '';
+    const forward = (req, res, rest, auth, retry = true) => {
+        const url = new URL(targetBase + rest);
+        const headers = endToEnd(req.headers, REQUEST_DROPS);
+        if ((auth ?? urlAuth) !== undefined)
+            headers.authorization = auth ?? urlAuth;
+        const upstream = send(url, { method: req.method ?? 'GET', headers, agent, timeout: idleTimeoutMs });
+        inFlight.add(upstream);
+        const body = hasBody(req);
+        let connectTimer;
+        upstream.on('socket', (socket) => {
+            if (!socket.connecting)
+                return;
+            connectTimer = setTimeout(() => {
+                upstream.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }));
+            }, connectTimeoutMs);
+            socket.once('connect', () => {
+                clearTimeout(connectTimer);
+            });
+        });
+        upstream.on('timeout', () => {
+            upstream.destroy(new Error(`nothing moved for ${idleTimeoutMs} ms`));
+        });
+        upstream.on('close', () => {
+            clearTimeout(connectTimer);
+            inFlight.delete(upstream);
+        });
+        upstream.on('error', (error) => {
+            // A kept-alive connection the target had just closed: a request without a body is sent again.
+            const stale = upstream.reusedSocket && error.code === 'ECONNRESET';
+            if (retry && stale && !body && !res.headersSent && !closing) {
+                forward(req, res, rest, auth, false);
+                return;
+            }
+            req.unpipe(upstream);
+            if (!res.headersSent)
+                reply(req, res, 502, `push proxy: ${describeFailure(error)} (${where})\n`);
+            else if (!res.writableFinished)
+                res.destroy();
+        });
+        upstream.on('response', (answer) => {
+            if (res.headersSent || res.destroyed) {
+                answer.resume();
+                return;
+            }
+            const out = endToEnd(answer.headers, RESPONSE_DROPS);
+            const { location } = answer.headers;
+            const moved = location !== undefined && URL.canParse(location, url.href) ? new URL(location, url).href : '';
+            if (moved.startsWith(`${targetBase}/`))
+                out.location = proxyBase + moved.slice(targetBase.length);
+            // The target answered before the whole body went up: Nix must not reuse the connection.
+            if (body && !req.complete)
+                out.connection = 'close';
+            res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+            answer.pipe(res);
+            answer.on('close', () => {
+                if (!answer.complete && !res.writableFinished)
+                    res.destroy();
+            });
+        });
+        // Nix gave up (its own timeouts) or went away: so does the request to the target.
+        res.on('close', () => {
+            if (!res.writableFinished)
+                upstream.destroy();
+        });
+        res.on('error', () => upstream.destroy());
+        if (!body) {
+            upstream.end();
+            req.resume();
+            return;
+        }
+        // Nix waits for this before a large body; the target gets the body without being asked.
+        if (req.headers.expect?.toLowerCase() === '100-continue')
+            res.writeContinue();
+        req.pipe(upstream);
+    };
+    const handle = (req, res) => {
+        const raw = req.url ?? '/';
+        if (!raw.startsWith(`${nonce}/`)) {
+            reply(req, res, 404, 'not found\n');
+            return;
+        }
+        const rest = raw.slice(nonce.length);
+        const hash = VIRTUAL_NARINFO.exec(rest.replace(/\?.*$/s, ''))?.[1];
+        const text = hash !== undefined && /^(GET|HEAD)$/.test(req.method ?? '') ? narinfoFor(hash) : undefined;
+        if (text !== undefined) {
+            stats.virtual++;
+            reply(req, res, 200, text, 'text/x-nix-narinfo');
+            return;
+        }
+        stats.forwarded++;
+        options
+            .authorization()
+            .then((auth) => {
+            if (!res.destroyed && !closing)
+                forward(req, res, rest, auth);
+        }, (error) => {
+            reply(req, res, 502, `push proxy: no credentials for ${where}: ${errorMessage(error)}\n`);
+        })
+            .catch((error) => {
+            reply(req, res, 502, `push proxy: ${errorMessage(error)}\n`);
+        });
+    };
+    const server = external_node_http_default().createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
+        try {
+            handle(req, res);
+        }
+        catch (error) {
+            reply(req, res, 502, `push proxy: ${errorMessage(error)}\n`);
+        }
+    });
+    // Expect: 100-continue is answered once the request to the target is under way (in forward).
+    server.on('checkContinue', (req, res) => {
+        server.emit('request', req, res);
+    });
+    server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+    });
+    server.listen(0, '127.0.0.1');
+    await (0,external_node_events_namespaceObject.once)(server, 'listening');
+    proxyBase = `http://127.0.0.1:${server.address().port}${nonce}`;
+    let closed;
+    return {
+        url: proxyBase,
+        stats,
+        close() {
+            closed ??= new Promise((resolve) => {
+                closing = true;
+                server.close(() => {
+                    resolve();
+                });
+                for (const request of inFlight)
+                    request.destroy();
+                server.closeAllConnections();
+                for (const socket of sockets)
+                    socket.destroy();
+                agent.destroy();
+            });
+            return closed;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/push/target.ts
+/**
+ * Where `nix copy` sends the push. Nix adds a path to a binary cache only when the cache has its
+ * references, so paths left to an upstream cache would make their referrers unpushable. For an http(s)
+ * cache a loopback proxy answers for those upstream paths (and forwards everything else); for other
+ * caches the upstream paths a pushed path references are pushed after all.
+ */
+
+
+const target_hashOf = (path) => path.slice(path.lastIndexOf('/') + 1, path.lastIndexOf('/') + 33);
+async function pushTarget(cache, selection, readNetrc) {
+    const upstream = selection.closure.filter((p) => selection.skipped.get(p.path) === 'upstream');
+    const none = { url: cache, selection, note: undefined, close: () => Promise.resolve() };
+    if (upstream.length === 0 || selection.toPush.length === 0)
+        return none;
+    if (/^https?:\/\//iu.test(cache)) {
+        const at = cache.indexOf('?');
+        const base = at === -1 ? cache : cache.slice(0, at);
+        const proxy = await startPushProxy({
+            target: base,
+            virtual: new Map(upstream.map((p) => [target_hashOf(p.path), p])),
+            authorization: netrcAuthorizer(readNetrc, base),
+        });
+        return {
+            url: at === -1 ? proxy.url : `${proxy.url}${cache.slice(at)}`,
+            selection,
+            note: `${upstream.length} upstream path(s) are shown to nix copy as present (through a loopback proxy), so paths referencing them can be pushed without them.`,
+            close: () => proxy.close(),
+        };
+    }
+    const kept = keepReferencedUpstream(selection);
+    return {
+        ...none,
+        selection: kept.selection,
+        note: kept.kept === 0
+            ? undefined
+            : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
+    };
+}
+
+;// CONCATENATED MODULE: external "node:perf_hooks"
+const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/system/exec.ts
+/**
+ * Running a command for the `Exec` seam: output captured (never echoed to the log, so nothing can leak
+ * a secret it prints), input on stdin (the way secrets reach a command: never on argv), and a timeout
+ * that kills the command's whole process group.
+ */
+
+
+/** Exit code of a command killed because it ran longer than its timeout (as coreutils' `timeout`). */
+const TIMEOUT_EXIT_CODE = 124;
+/** Exit code of a command that could not be found or started (as a shell reports it). */
+const NOT_FOUND_EXIT_CODE = 127;
+/** After SIGTERM, how long a timed-out command gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+function runCommand(command, args, options = {}) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
+            ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Its own process group, so a timeout stops what it started too.
+            detached: options.timeoutMs !== undefined,
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.stdin.on('error', () => undefined); // the command may exit without reading its input
+        child.stdin.end(options.input ?? '');
+        let timedOut = false;
+        const killGroup = (signal) => {
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                // already gone
+            }
+        };
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup('SIGTERM');
+                setTimeout(() => {
+                    killGroup('SIGKILL');
+                }, KILL_GRACE_MS).unref();
+            }, options.timeoutMs);
+        let settled = false;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(result);
+        };
+        child.on('error', (error) => {
+            finish({ code: NOT_FOUND_EXIT_CODE, stdout: '', stderr: `${command}: ${error.message}\n` });
+        });
+        child.on('close', (code, signal) => {
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(err).toString('utf8');
+            if (timedOut) {
+                killGroup('SIGKILL');
+                finish({
+                    code: TIMEOUT_EXIT_CODE,
+                    stdout,
+                    stderr: `${stderr}${command}: timed out after ${options.timeoutMs ?? 0} ms\n`,
+                });
+                return;
+            }
+            finish({ code: code ?? 128 + (signal === null ? 0 : external_node_os_namespaceObject.constants.signals[signal]), stdout, stderr });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/system/real.ts
+/** The real machine behind the `System` seam: child processes for commands, node:fs for files. */
+
+
+
+
+const files = {
+    async read(path) {
+        try {
+            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        }
+        catch {
+            return undefined;
+        }
+    },
+    async exists(path) {
+        return (await files.kind(path)) !== undefined;
+    },
+    async list(dir) {
+        try {
+            return await (0,promises_namespaceObject.readdir)(dir);
+        }
+        catch {
+            return [];
+        }
+    },
+    async kind(path) {
+        try {
+            const s = await (0,promises_namespaceObject.stat)(path);
+            if (s.isFile())
+                return 'file';
+            if (s.isDirectory())
+                return 'directory';
+            if (s.isSocket())
+                return 'socket';
+            return 'other';
+        }
+        catch {
+            return undefined;
+        }
+    },
+};
+function host() {
+    const uid = process.getuid?.() ?? -1;
+    let user = process.env['USER'] ?? process.env['USERNAME'] ?? String(uid);
+    let home = process.env['HOME'] ?? '';
+    try {
+        // The account database, not $USER/$HOME: those can be inherited from another user (sudo -E).
+        const info = (0,external_node_os_namespaceObject.userInfo)();
+        user = info.username;
+        home = info.homedir;
+    }
+    catch {
+        // No passwd entry for this uid (some containers): keep the environment's answer.
+    }
+    return { platform: process.platform, arch: process.arch, uid, user, home };
+}
+function realSystem() {
+    return { exec: { run: runCommand }, files, env: process.env, host: host() };
 }
 
 ;// CONCATENATED MODULE: ./src/push/upstream.ts
@@ -2046,6 +2492,7 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
 
 
 
+
 const POLL_MS = 500;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function readStdin() {
@@ -2107,6 +2554,18 @@ async function run() {
             env[k] = v;
     Object.assign(env, spec.env);
     const filters = filtersOf(spec);
+    // The cache without our store parameters (the proxy, if any, stands in for it) and those parameters.
+    const at = spec.url.indexOf('?');
+    const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
+    const params = at === -1 ? '' : spec.url.slice(at);
+    const readNetrc = async () => {
+        for (const file of spec.netrcFiles) {
+            const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => undefined);
+            if (text !== undefined)
+                return text;
+        }
+        return undefined;
+    };
     const stop = new AbortController();
     process.on('SIGTERM', () => {
         stop.abort();
@@ -2150,20 +2609,25 @@ async function run() {
                 for (const p of check.present)
                     upstreamHas.add(p);
             }
-            const selection = selectPush(found, closure, filters, upstreamHas);
+            const chosen = selectPush(found, closure, filters, upstreamHas);
+            if (chosen.toPush.length === 0) {
+                for (const p of chosen.skipped.keys())
+                    handled.add(p);
+                continue;
+            }
+            const target = await pushTarget(cacheUrl, chosen, readNetrc);
+            const selection = target.selection;
             for (const p of selection.skipped.keys())
                 handled.add(p);
-            if (selection.toPush.length === 0)
-                continue;
             const outcome = await pushPaths(selection.toPush, {
-                url: spec.url,
+                url: `${target.url}${params}`,
                 env,
                 jobs: spec.jobs,
                 deadline: Date.now() + 3_600_000,
                 run: streamCommand,
                 signal: stop.signal,
                 log,
-            });
+            }).finally(() => target.close());
             for (const p of outcome.pushed) {
                 (0,external_node_fs_namespaceObject.appendFileSync)(spec.recordFile, `${JSON.stringify(p)}\n`, { mode: 0o644 });
                 handled.add(p.path);
@@ -2189,7 +2653,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(262);
+/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(463);
 
 await (0,_steps_upload_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

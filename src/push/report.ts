@@ -72,9 +72,7 @@ export function pushRows(report: PushReport): Row[] {
     ['NAR bytes pushed', formatBytes(nar)],
     [
       'Compressed bytes',
-      known.length === 0
-        ? '-'
-        : `${formatBytes(file)}${known.length < outcome.pushed.length ? ' (partly known)' : ''}`,
+      known.length === 0 ? '-' : `${formatBytes(file)}${known.length < all.length ? ' (partly known)' : ''}`,
     ],
     ['Push time', `${formatMs(outcome.elapsedMs)} (+ ${formatMs(report.prepareMs)} to prepare)`],
     [

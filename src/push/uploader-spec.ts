@@ -17,6 +17,8 @@ export interface UploaderSpec {
   readonly include: string | undefined;
   readonly derivations: boolean;
   readonly upstream: readonly string[];
+  /** netrc files with the cache's credentials, read for each request through the push proxy. */
+  readonly netrcFiles: readonly string[];
   readonly jobs: number;
   readonly logFile: string;
   /** One JSON line per path the uploader pushed: `{"path","narSize","fileSize"}`. */

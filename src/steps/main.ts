@@ -90,7 +90,10 @@ export async function run(): Promise<void> {
 
     const hook = configured?.plan.postBuildHook;
     if (hook !== undefined && push.cache !== undefined) {
-      const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue);
+      const netrcFiles = (configured?.state.credentials ?? [])
+        .filter((c) => c.kind !== 'aws-profile')
+        .map((c) => c.path);
+      const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue, netrcFiles);
       push = { ...push, uploader };
       save();
     }

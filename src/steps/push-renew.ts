@@ -14,7 +14,14 @@ export async function renewBeforePush(state: MainState, files: OwnedFiles): Prom
   if (spec === undefined) return;
   // Loaded only when there is something to renew (an AWS renewal brings the AWS SDK).
   const { applyWrites, renewalFor } = await import('../login/refresh/renewal.js');
-  const renewal = renewalFor(spec, { mint: mintIdToken, exchange: { mask: (s) => { core.setSecret(s); } } });
+  const renewal = renewalFor(spec, {
+    mint: mintIdToken,
+    exchange: {
+      mask: (s) => {
+        core.setSecret(s);
+      },
+    },
+  });
   try {
     const renewed = await renewal.renew();
     await applyWrites(files, renewed.writes);

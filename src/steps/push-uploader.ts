@@ -61,6 +61,7 @@ export async function startUploader(
   push: PushInputs,
   cache: string,
   queue: string,
+  netrcFiles: readonly string[],
 ): Promise<UploaderState> {
   const temp = actionTemp(sys);
   const keyFile =
@@ -77,6 +78,7 @@ export async function startUploader(
     include: push.filters.include?.source,
     derivations: push.filters.derivations,
     upstream: push.upstream.map((u) => u.url),
+    netrcFiles,
     jobs: push.jobs,
     logFile: log,
     recordFile: record,

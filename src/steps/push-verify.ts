@@ -11,7 +11,7 @@ import { verifyPushed } from '../push/verify.js';
 import type { MainState } from '../state.js';
 
 /** The netrc text the daemon reads (root's copy first), else the job user's copy; undefined: none. */
-async function daemonNetrc(state: MainState, files: OwnedFiles): Promise<string | undefined> {
+export async function daemonNetrc(state: MainState, files: OwnedFiles): Promise<string | undefined> {
   const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
   const ordered = [
     ...records.filter((c) => c.owner === 'root'),

@@ -22,7 +22,8 @@ import type { System } from '../system/types.js';
 import { errorMessage } from '../util/errors.js';
 import { cacheEnv, pushUrl, removeSigningKey, stopUploader, writeSigningKey } from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
-import { verifyStage } from './push-verify.js';
+import { daemonNetrc, verifyStage } from './push-verify.js';
+import { pushTarget } from '../push/target.js';
 
 export interface PushResult {
   readonly report: PushReport | undefined;
@@ -86,29 +87,38 @@ export async function pushStage(
             core.warning(`Upstream cache ${u.url} not reached (${u.reason}).`);
           return result;
         });
-  const selection = selectPush(discovered.found, discovered.closure, settings.filters, upstream.present);
+  const chosen = selectPush(discovered.found, discovered.closure, settings.filters, upstream.present);
 
   let outcome: PushOutcome = { pushed: [], present: [], failed: [], timedOut: false, elapsedMs: 0 };
   const prepareMs = Date.now() - started;
-  if (selection.toPush.length > 0) {
+  let selection = chosen;
+  if (chosen.toPush.length > 0) {
     await renewBeforePush(state, files);
+    const target = await pushTarget(push.cache, chosen, () => daemonNetrc(state, files));
+    selection = target.selection;
+    if (target.note !== undefined) core.info(target.note);
     const key =
       settings.signingKey === undefined ? undefined : await writeSigningKey(sys, settings.signingKey.secret);
     try {
-      const url = pushUrl(push.cache, settings, key);
       outcome = await core.group(`Push ${selection.toPush.length} path(s) to ${displayUrl(push.cache)}`, () =>
         pushPaths(selection.toPush, {
-          url,
+          url: pushUrl(target.url, settings, key),
           env,
           jobs: settings.jobs,
           deadline: Date.now() + settings.timeoutSeconds * 1000,
           heartbeatMs: HEARTBEAT_MS,
-          onHeartbeat: (p) => { core.info(heartbeatLine(p)); },
+          onHeartbeat: (p) => {
+            core.info(heartbeatLine(p));
+          },
+          log: (line) => {
+            core.info(line);
+          },
           run: streamCommand,
         }),
       );
     } finally {
       await removeSigningKey(sys);
+      await target.close();
     }
   } else {
     core.info('Nothing to push.');
@@ -127,7 +137,10 @@ export async function pushStage(
   const report: PushReport = {
     cache: displayUrl(push.cache),
     selection,
-    upstream: { skipped: upstream.present.size, unreachable: upstream.unreachable.map((u) => u.url) },
+    upstream: {
+      skipped: [...selection.skipped.values()].filter((r) => r === 'upstream').length,
+      unreachable: upstream.unreachable.map((u) => u.url),
+    },
     outcome,
     early,
     verify,

@@ -5,11 +5,12 @@
  * path it pushed is recorded so post can report it. It never holds a secret.
  */
 import { appendFileSync, closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { type QueuedBuild, parseQueue } from '../push/hook.js';
 import { queryPathInfo } from '../push/path-info.js';
 import { pushPaths } from '../push/schedule.js';
 import { selectPush } from '../push/select.js';
+import { pushTarget } from '../push/target.js';
 import { checkUpstream } from '../push/upstream.js';
 import { type UploaderSpec, filtersOf, parseUploaderSpec } from '../push/uploader-spec.js';
 import { runCommand } from '../system/exec.js';
@@ -71,6 +72,17 @@ export async function run(): Promise<void> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, spec.env);
   const filters = filtersOf(spec);
+  // The cache without our store parameters (the proxy, if any, stands in for it) and those parameters.
+  const at = spec.url.indexOf('?');
+  const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
+  const params = at === -1 ? '' : spec.url.slice(at);
+  const readNetrc = async (): Promise<string | undefined> => {
+    for (const file of spec.netrcFiles) {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) return text;
+    }
+    return undefined;
+  };
   const stop = new AbortController();
   process.on('SIGTERM', () => {
     stop.abort();
@@ -116,18 +128,23 @@ export async function run(): Promise<void> {
         );
         for (const p of check.present) upstreamHas.add(p);
       }
-      const selection = selectPush(found, closure, filters, upstreamHas);
+      const chosen = selectPush(found, closure, filters, upstreamHas);
+      if (chosen.toPush.length === 0) {
+        for (const p of chosen.skipped.keys()) handled.add(p);
+        continue;
+      }
+      const target = await pushTarget(cacheUrl, chosen, readNetrc);
+      const selection = target.selection;
       for (const p of selection.skipped.keys()) handled.add(p);
-      if (selection.toPush.length === 0) continue;
       const outcome = await pushPaths(selection.toPush, {
-        url: spec.url,
+        url: `${target.url}${params}`,
         env,
         jobs: spec.jobs,
         deadline: Date.now() + 3_600_000,
         run: streamCommand,
         signal: stop.signal,
         log,
-      });
+      }).finally(() => target.close());
       for (const p of outcome.pushed) {
         appendFileSync(spec.recordFile, `${JSON.stringify(p)}\n`, { mode: 0o644 });
         handled.add(p.path);
