@@ -98,6 +98,17 @@ describeE2E('push: the post step copies what the job built', () => {
       expect(narinfoPuts).not.toContain(hashOf(lib));
       expect(narinfoPuts).not.toContain(hashOf(hello));
       expect(new Set(narinfoPuts).size).toBe(narinfoPuts.length); // each path once
+      // References before referrers: a narinfo is put after the narinfos of its references in this cache.
+      const putAt = new Map(
+        puts.filter((r) => r.kind === 'narinfo').map((r) => [r.hash ?? '', r.at] as const),
+      );
+      for (const info of cache.narinfos()) {
+        for (const ref of info.references) {
+          const refAt = putAt.get(ref.slice(0, 32));
+          if (ref.slice(0, 32) !== info.hash && refAt !== undefined)
+            expect(refAt).toBeLessThanOrEqual(putAt.get(info.hash) ?? -1);
+        }
+      }
       for (const info of cache.narinfos()) {
         expect(info.storePath.endsWith('.drv')).toBe(false);
         expect(info.sigs.some((s) => s.startsWith('push-test:'))).toBe(true);

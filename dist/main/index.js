@@ -37430,8 +37430,10 @@ async function run() {
         }
         const hook = configured?.plan.postBuildHook;
         if (hook !== undefined && push.cache !== undefined) {
+            // The uploader runs as the job's user: its own copy first (root's cannot be read without sudo).
             const netrcFiles = (configured?.state.credentials ?? [])
                 .filter((c) => c.kind !== 'aws-profile')
+                .sort((a, b) => Number(a.owner === 'root') - Number(b.owner === 'root'))
                 .map((c) => c.path);
             const uploader = await startUploader(sys, inputs.push, push.cache, hook.queue, netrcFiles);
             push = { ...push, uploader };

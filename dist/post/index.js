@@ -33356,6 +33356,12 @@ function selectPush(found, closure, filters, upstream) {
         if (reason !== undefined)
             skipped.set(path, reason);
     }
+    // New derivations whose closure was not asked for (derivations are not pushed): counted all the same.
+    if (!filters.derivations) {
+        for (const path of found)
+            if (path.endsWith('.drv') && !skipped.has(path))
+                skipped.set(path, 'derivation');
+    }
     const toPush = topoOrder(unique).filter((info) => !skipped.has(info.path));
     return { found, closure: unique, skipped, toPush };
     function skipReason(path) {
@@ -34653,13 +34659,14 @@ async function verifyPushed(options) {
  */
 
 
-/** The netrc text the daemon reads (root's copy first), else the job user's copy; undefined: none. */
-async function daemonNetrc(state, files) {
+/**
+ * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
+ * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
+ */
+async function daemonNetrc(state, files, userFirst = false) {
     const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-    const ordered = [
-        ...records.filter((c) => c.owner === 'root'),
-        ...records.filter((c) => c.owner === 'user'),
-    ];
+    const [first, second] = userFirst ? ['user', 'root'] : ['root', 'user'];
+    const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
     for (const record of ordered) {
         const text = await files.read(record.owner, record.path).catch(() => undefined);
         if (text !== undefined)
@@ -34988,6 +34995,19 @@ async function pushTarget(cache, selection, readNetrc) {
             : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
     };
 }
+/**
+ * A netrc reader for every request of the push proxy: the user's copy first, and one read serves for a
+ * few seconds (renewals come minutes before the old credential expires, so that is never stale).
+ */
+function cachedNetrc(read, ttlMs = 5_000) {
+    let last;
+    return () => {
+        const now = Date.now();
+        if (last === undefined || now - last.at > ttlMs)
+            last = { at: now, text: read() };
+        return last.text;
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/steps/push.ts
 /**
@@ -35032,7 +35052,9 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     }
     const discovered = await lib_core.group('Find what the job added to the store', async () => {
         const candidates = newEntries(before, await listStore(push.storeDir), push.storeDir);
-        const { valid, invalid } = await queryPathInfo(sys.exec, candidates, { closure: true, env });
+        // Unless derivations are pushed, their closure (sources, builders) is not what the job built.
+        const asked = settings.filters.derivations ? candidates : candidates.filter((p) => !p.endsWith('.drv'));
+        const { valid, invalid } = await queryPathInfo(sys.exec, asked, { closure: true, env });
         const invalidSet = new Set(invalid);
         const found = candidates.filter((p) => !invalidSet.has(p));
         lib_core.info(`${candidates.length} new store entr${candidates.length === 1 ? 'y' : 'ies'}, ${found.length} valid; closure of ${valid.length} path(s).`);
@@ -35055,7 +35077,7 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     let selection = chosen;
     if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
-        const target = await pushTarget(push.cache, chosen, () => daemonNetrc(state, files));
+        const target = await pushTarget(push.cache, chosen, cachedNetrc(() => daemonNetrc(state, files, true)));
         selection = target.selection;
         if (target.note !== undefined)
             lib_core.info(target.note);

@@ -1024,6 +1024,12 @@ function selectPush(found, closure, filters, upstream) {
         if (reason !== undefined)
             skipped.set(path, reason);
     }
+    // New derivations whose closure was not asked for (derivations are not pushed): counted all the same.
+    if (!filters.derivations) {
+        for (const path of found)
+            if (path.endsWith('.drv') && !skipped.has(path))
+                skipped.set(path, 'derivation');
+    }
     const toPush = topoOrder(unique).filter((info) => !skipped.has(info.path));
     return { found, closure: unique, skipped, toPush };
     function skipReason(path) {
@@ -1960,6 +1966,19 @@ async function pushTarget(cache, selection, readNetrc) {
             : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
     };
 }
+/**
+ * A netrc reader for every request of the push proxy: the user's copy first, and one read serves for a
+ * few seconds (renewals come minutes before the old credential expires, so that is never stale).
+ */
+function cachedNetrc(read, ttlMs = 5_000) {
+    let last;
+    return () => {
+        const now = Date.now();
+        if (last === undefined || now - last.at > ttlMs)
+            last = { at: now, text: read() };
+        return last.text;
+    };
+}
 
 ;// CONCATENATED MODULE: external "node:perf_hooks"
 const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
@@ -2558,14 +2577,14 @@ async function run() {
     const at = spec.url.indexOf('?');
     const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
     const params = at === -1 ? '' : spec.url.slice(at);
-    const readNetrc = async () => {
+    const readNetrc = cachedNetrc(async () => {
         for (const file of spec.netrcFiles) {
             const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => undefined);
             if (text !== undefined)
                 return text;
         }
         return undefined;
-    };
+    });
     const stop = new AbortController();
     process.on('SIGTERM', () => {
         stop.abort();

@@ -20,6 +20,11 @@ export function selectPush(
     const reason = skipReason(path);
     if (reason !== undefined) skipped.set(path, reason);
   }
+  // New derivations whose closure was not asked for (derivations are not pushed): counted all the same.
+  if (!filters.derivations) {
+    for (const path of found)
+      if (path.endsWith('.drv') && !skipped.has(path)) skipped.set(path, 'derivation');
+  }
   const toPush = topoOrder(unique).filter((info) => !skipped.has(info.path));
   return { found, closure: unique, skipped, toPush };
 

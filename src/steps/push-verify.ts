@@ -10,13 +10,18 @@ import type { PathInfo, VerifyReport } from '../push/types.js';
 import { verifyPushed } from '../push/verify.js';
 import type { MainState } from '../state.js';
 
-/** The netrc text the daemon reads (root's copy first), else the job user's copy; undefined: none. */
-export async function daemonNetrc(state: MainState, files: OwnedFiles): Promise<string | undefined> {
+/**
+ * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
+ * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
+ */
+export async function daemonNetrc(
+  state: MainState,
+  files: OwnedFiles,
+  userFirst = false,
+): Promise<string | undefined> {
   const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-  const ordered = [
-    ...records.filter((c) => c.owner === 'root'),
-    ...records.filter((c) => c.owner === 'user'),
-  ];
+  const [first, second] = userFirst ? (['user', 'root'] as const) : (['root', 'user'] as const);
+  const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
   for (const record of ordered) {
     const text = await files.read(record.owner, record.path).catch(() => undefined);
     if (text !== undefined) return text;

@@ -23,7 +23,7 @@ import { errorMessage } from '../util/errors.js';
 import { cacheEnv, pushUrl, removeSigningKey, stopUploader, writeSigningKey } from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
 import { daemonNetrc, verifyStage } from './push-verify.js';
-import { pushTarget } from '../push/target.js';
+import { cachedNetrc, pushTarget } from '../push/target.js';
 
 export interface PushResult {
   readonly report: PushReport | undefined;
@@ -61,7 +61,9 @@ export async function pushStage(
   }
   const discovered = await core.group('Find what the job added to the store', async () => {
     const candidates = newEntries(before, await listStore(push.storeDir), push.storeDir);
-    const { valid, invalid } = await queryPathInfo(sys.exec, candidates, { closure: true, env });
+    // Unless derivations are pushed, their closure (sources, builders) is not what the job built.
+    const asked = settings.filters.derivations ? candidates : candidates.filter((p) => !p.endsWith('.drv'));
+    const { valid, invalid } = await queryPathInfo(sys.exec, asked, { closure: true, env });
     const invalidSet = new Set(invalid);
     const found = candidates.filter((p) => !invalidSet.has(p));
     core.info(
@@ -94,7 +96,11 @@ export async function pushStage(
   let selection = chosen;
   if (chosen.toPush.length > 0) {
     await renewBeforePush(state, files);
-    const target = await pushTarget(push.cache, chosen, () => daemonNetrc(state, files));
+    const target = await pushTarget(
+      push.cache,
+      chosen,
+      cachedNetrc(() => daemonNetrc(state, files, true)),
+    );
     selection = target.selection;
     if (target.note !== undefined) core.info(target.note);
     const key =

@@ -10,7 +10,7 @@ import { type QueuedBuild, parseQueue } from '../push/hook.js';
 import { queryPathInfo } from '../push/path-info.js';
 import { pushPaths } from '../push/schedule.js';
 import { selectPush } from '../push/select.js';
-import { pushTarget } from '../push/target.js';
+import { cachedNetrc, pushTarget } from '../push/target.js';
 import { checkUpstream } from '../push/upstream.js';
 import { type UploaderSpec, filtersOf, parseUploaderSpec } from '../push/uploader-spec.js';
 import { runCommand } from '../system/exec.js';
@@ -76,13 +76,13 @@ export async function run(): Promise<void> {
   const at = spec.url.indexOf('?');
   const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
   const params = at === -1 ? '' : spec.url.slice(at);
-  const readNetrc = async (): Promise<string | undefined> => {
+  const readNetrc = cachedNetrc(async () => {
     for (const file of spec.netrcFiles) {
       const text = await readFile(file, 'utf8').catch(() => undefined);
       if (text !== undefined) return text;
     }
     return undefined;
-  };
+  });
   const stop = new AbortController();
   process.on('SIGTERM', () => {
     stop.abort();

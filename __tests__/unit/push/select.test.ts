@@ -249,3 +249,19 @@ describe('keepReferencedUpstream', () => {
     expect(keepReferencedUpstream(selection).kept).toBe(0);
   });
 });
+
+describe('derivations without their closure', () => {
+  it('counts new derivations as left out even when their closure was not queried', () => {
+    const drv = '/nix/store/44444444444444444444444444444444-app.drv';
+    const out = '/nix/store/55555555555555555555555555555555-app';
+    const closure: PathInfo[] = [{ path: out, narHash: 'sha256-x', narSize: 1, references: [] }];
+    const s = selectPush(
+      [drv, out],
+      closure,
+      { exclude: undefined, include: undefined, derivations: false },
+      new Set(),
+    );
+    expect(s.skipped.get(drv)).toBe('derivation');
+    expect(s.toPush.map((p) => p.path)).toEqual([out]);
+  });
+});
