@@ -39,7 +39,12 @@ describeE2E('push: the post step copies what the job built', () => {
   beforeEach(async () => {
     await testbed('up');
     cache = await startCacheServer({ tokens: [{ token: TOKEN, read: true, write: true, name: 'ci' }] });
-    upstream = await startCacheServer({ publicRead: true });
+    // Public, but on the same host as the cache: curl sends the cache's netrc entry (matched by host
+    // only) here too, and a real server would take or ignore it; this one takes it for reading.
+    upstream = await startCacheServer({
+      publicRead: true,
+      tokens: [{ token: TOKEN, read: true, name: 'up' }],
+    });
     key = newSigningKey('push-test');
     upstreamKey = newSigningKey('upstream-test');
   });
@@ -223,9 +228,15 @@ describeE2E('push: the post step copies what the job built', () => {
         expect(post).toMatch(/Renewed the GitHub OIDC token for 127\.0\.0\.1 for the push/);
         expect(oidc.issued.length).toBe(2); // main's, and post's right before the push
         const last = oidc.issued[1]?.token ?? '';
-        const puts = jwtCache.log.filter((r) => r.method === 'PUT');
+        const puts = jwtCache.log.filter(
+          (r) => r.method === 'PUT' && (r.kind === 'nar' || r.kind === 'narinfo'),
+        );
         expect(puts.length).toBeGreaterThan(0);
-        expect(puts.every((r) => r.status === 200 && r.identity?.startsWith('jwt:') === true)).toBe(true);
+        for (const put of puts) {
+          expect(put.status).toBeGreaterThanOrEqual(200);
+          expect(put.status).toBeLessThan(300);
+          expect(put.identity).toMatch(/^jwt:/);
+        }
         // Every upload came after the renewal (the second token request).
         const mints = oidc.http.requests.filter((r) => r.query['audience'] !== undefined && r.status === 200);
         expect(mints.length).toBe(2);
@@ -262,7 +273,10 @@ describeE2E('push: the post step copies what the job built', () => {
     try {
       expect(result.status).toBe('success');
       expect(result.log.shown('Post nix')).toMatch(/Push skipped: pull-only mode/);
-      expect(cache.log.filter((r) => r.method === 'PUT')).toEqual([]);
+      // Nix itself may try to create nix-cache-info of a cache it cannot read; no path is uploaded.
+      expect(
+        cache.log.filter((r) => r.method === 'PUT' && (r.kind === 'nar' || r.kind === 'narinfo')),
+      ).toEqual([]);
     } finally {
       result.cleanup();
     }
