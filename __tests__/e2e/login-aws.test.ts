@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AWS_PROFILE_NAME, withProfile, withProfileConfig } from '../../src/login/aws/files.js';
-import { nixCopyInvocation } from '../../src/login/aws/nix-s3.js';
+import { s3CopyEnv, storeUrlWithProfile } from '../../src/login/aws/nix-s3.js';
+import { nixCopyArgs } from '../../src/push/nix-copy.js';
 import { assumeRoleWithWebIdentity, type AssumeRoleDeps } from '../../src/login/aws/sts.js';
 import type { RetryTiming } from '../../src/login/retry.js';
 import type { AwsLoginOptions, AwsSession, MintIdToken } from '../../src/login/types.js';
@@ -547,13 +548,12 @@ describeE2E('AWS login', () => {
         '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-2.12',
         '/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-lib',
       ];
-      const inv = nixCopyInvocation({
-        storeUrl: 's3://nix-cache?region=eu-central-1&compression=zstd',
-        paths,
-        credentialsFile: files.credentials,
-        configFile: files.config,
-      });
-      const run = await runAs(RUNNER, [inv.command, ...inv.args], {
+      // As the push runs it: the cache URL with our profile, and the environment of an s3:// cache.
+      const inv = {
+        args: nixCopyArgs(storeUrlWithProfile('s3://nix-cache?region=eu-central-1&compression=zstd'), paths),
+        env: s3CopyEnv(files),
+      };
+      const run = await runAs(RUNNER, ['nix', ...inv.args], {
         env: { ...inv.env, PATH: `${bin}:${LOGIN_PATH}` },
         timeoutMs: 60_000,
       });
@@ -564,12 +564,10 @@ describeE2E('AWS login', () => {
       const environBytes = await readFile(path.join(out, 'environ'), 'utf8');
       const argv = argvBytes.split('\0').slice(0, -1);
       expect(argv).toEqual(inv.args);
-      expect(argv.slice(argv.indexOf('copy'))).toEqual([
-        'copy',
-        '--to',
+      expect(argv[argv.indexOf('--to') + 1]).toBe(
         's3://nix-cache?region=eu-central-1&compression=zstd&profile=nix-cache-action',
-        ...paths,
-      ]);
+      );
+      expect(argv.slice(-paths.length)).toEqual(paths);
       const environ = environBytes.split('\0').slice(0, -1);
       expect(environ).toEqual(
         expect.arrayContaining([

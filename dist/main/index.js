@@ -33104,11 +33104,11 @@ function decideRunner(env, host, nixSystem) {
  * Nix 2.8 refuses `nix store …`/`nix show-config` without the `nix-command` feature; newer versions
  * accept the flag whether the feature is already on or not, so it is always passed.
  */
-const nix_cli_NIX_COMMAND_FLAGS = ['--extra-experimental-features', 'nix-command'];
+const NIX_COMMAND_FLAGS = ['--extra-experimental-features', 'nix-command'];
 /** A Nix command should answer in seconds; a stuck daemon must not stall the job. */
 const NIX_TIMEOUT_MS = 30_000;
 function nixArgs(...args) {
-    return [...nix_cli_NIX_COMMAND_FLAGS, ...args];
+    return [...NIX_COMMAND_FLAGS, ...args];
 }
 /**
  * This `nix` does not know the subcommand or flag ("error: 'info' is not a recognised command",
@@ -35538,7 +35538,7 @@ function decide(inputs, read) {
 }
 
 ;// CONCATENATED MODULE: ./src/login/aws/files.ts
-const files_AWS_PROFILE_NAME = 'nix-cache-action';
+const AWS_PROFILE_NAME = 'nix-cache-action';
 /** A section header as the AWS SDKs read it: `[ name ]`, optionally followed by a comment. */
 const HEADER = /^\s*\[([^[\]]+)\]\s*(?:[#;].*)?$/u;
 const IGNORABLE = /^\s*(?:[#;].*)?$/u;
@@ -35839,6 +35839,20 @@ async function rollBack(deps, root, state, daemon, socket, cause) {
 function actionTemp(sys) {
     return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
 }
+/** Root's and the job user's AWS shared files. */
+function awsFilePaths(sys) {
+    const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
+    const temp = actionTemp(sys);
+    return {
+        // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
+        root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
+        // The job user's copy, for `nix copy` run as that user (its environment names these paths).
+        user: {
+            credentials: `${temp}/aws/credentials`,
+            config: `${temp}/aws/config`,
+        },
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/steps/configure.ts
 /** The configuration stage of main: from inputs and the detected environment to a configured Nix. */
@@ -35938,7 +35952,6 @@ async function configureStage(sys, access, inputs, env, record) {
 
 
 
-
 /** `s3://bucket?…` with `profile=nix-cache-action` in its query; other parameters kept as written. */
 function storeUrlWithProfile(url) {
     const m = /^(s3:\/\/[^?#]+)(?:\?([^#]*))?$/iu.exec(url);
@@ -35947,37 +35960,30 @@ function storeUrlWithProfile(url) {
     const [, base = '', query = ''] = m;
     const params = query.split('&').filter((p) => p !== '');
     const profiles = params.filter((p) => /^profile=/u.test(p));
-    if (profiles.some((p) => p !== `profile=${files_AWS_PROFILE_NAME}`)) {
-        throw new errors/* ActionError */.l(`The s3:// store URL names another AWS profile, but the role's session is in the profile '${files_AWS_PROFILE_NAME}': remove the 'profile' parameter from the URL.`);
+    if (profiles.some((p) => p !== `profile=${AWS_PROFILE_NAME}`)) {
+        throw new errors/* ActionError */.l(`The s3:// store URL names another AWS profile, but the role's session is in the profile '${AWS_PROFILE_NAME}': remove the 'profile' parameter from the URL.`);
     }
     if (profiles.length === 1)
         return url;
     const kept = params.filter((p) => !/^profile=/u.test(p));
-    return `${base}?${[...kept, `profile=${files_AWS_PROFILE_NAME}`].join('&')}`;
+    return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
 }
-/** `nix copy --to <store with profile> <paths…>` and the environment that points the AWS chain at the files. */
-function nixCopyInvocation(request) {
+/**
+ * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
+ * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
+ */
+function s3CopyEnv(files) {
     for (const [what, file] of [
-        ['credentials file', request.credentialsFile],
-        ['config file', request.configFile],
+        ['credentials file', files.credentials],
+        ['config file', files.config],
     ]) {
-        if (!path.isAbsolute(file) || /[\0\n]/u.test(file))
+        if (!external_node_path_.isAbsolute(file) || /[\0\n]/u.test(file))
             throw new Error(`the AWS ${what} path must be absolute`);
     }
-    if (request.paths.length === 0)
-        throw new Error('nix copy needs at least one store path');
-    for (const p of request.paths) {
-        if (!path.isAbsolute(p) || /[\0\n]/u.test(p))
-            throw new Error(`not an absolute store path: ${JSON.stringify(p)}`);
-    }
     return {
-        command: 'nix',
-        args: [...NIX_COMMAND_FLAGS, 'copy', '--to', storeUrlWithProfile(request.storeUrl), ...request.paths],
-        env: {
-            AWS_SHARED_CREDENTIALS_FILE: request.credentialsFile,
-            AWS_CONFIG_FILE: request.configFile,
-            AWS_PROFILE: AWS_PROFILE_NAME,
-        },
+        AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+        AWS_CONFIG_FILE: files.config,
+        AWS_PROFILE: AWS_PROFILE_NAME,
     };
 }
 
@@ -36454,20 +36460,6 @@ async function readEvent(path) {
         return undefined;
     }
 }
-/** Root's and the job user's AWS shared files. */
-function awsFilePaths(sys) {
-    const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
-    const temp = actionTemp(sys);
-    return {
-        // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
-        root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
-        // The job user's copy, for `nix copy` run as that user (its environment names these paths).
-        user: {
-            credentials: `${temp}/aws/credentials`,
-            config: `${temp}/aws/config`,
-        },
-    };
-}
 /**
  * Writes our profile into AWS files (others' profiles kept byte for byte). `record` is told what post
  * must take out again before anything is written.
@@ -36477,14 +36469,14 @@ async function writeAwsProfile(files, owner, paths, session, region, record) {
         files.read(owner, paths.credentials),
         files.read(owner, paths.config),
     ]);
-    const entry = (path, existed) => existed ? { path, owner, kind: 'aws-profile', machine: files_AWS_PROFILE_NAME } : { path, owner, kind: 'file' };
+    const entry = (path, existed) => existed ? { path, owner, kind: 'aws-profile', machine: AWS_PROFILE_NAME } : { path, owner, kind: 'file' };
     const records = [
         entry(paths.credentials, credentials !== undefined),
         entry(paths.config, config !== undefined),
     ];
     record(records);
-    await files.write(owner, paths.credentials, withProfile(credentials, files_AWS_PROFILE_NAME, session), 0o600);
-    await files.write(owner, paths.config, withProfileConfig(config, files_AWS_PROFILE_NAME, region), 0o600);
+    await files.write(owner, paths.credentials, withProfile(credentials, AWS_PROFILE_NAME, session), 0o600);
+    await files.write(owner, paths.config, withProfileConfig(config, AWS_PROFILE_NAME, region), 0o600);
     return records;
 }
 function maskSession(session) {
@@ -36573,7 +36565,7 @@ async function loginStage(sys, inputs, env, files, record) {
             }
             rows.push(['AWS identity', `${session.arn} (account ${session.account})`], ['Session valid until', new Date(session.expiresAt).toISOString()], [
                 'AWS profile',
-                `${files_AWS_PROFILE_NAME} in ${[paths.user.credentials, rootFiles?.credentials].filter(Boolean).join(' and ')}`,
+                `${AWS_PROFILE_NAME} in ${[paths.user.credentials, rootFiles?.credentials].filter(Boolean).join(' and ')}`,
             ]);
             const cache = inputs.cache
                 ? { ...inputs.cache, url: storeUrlWithProfile(inputs.cache.url) }
@@ -36939,6 +36931,7 @@ async function detached_stopDetached(pid, bundle, options = {}) {
 
 
 
+
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 function uploaderEnv(env) {
@@ -36950,10 +36943,7 @@ function uploaderEnv(env) {
 }
 /** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
 function cacheEnv(sys, cache) {
-    if (!cache.startsWith('s3://'))
-        return {};
-    const temp = actionTemp(sys);
-    return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+    return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
 }
 /** Where the signing key lives while it is needed (0600, the job user's). */
 const signingKeyPath = (sys) => `${actionTemp(sys)}/push/signing-key`;

@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5034);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9298);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5034:
+/***/ 9298:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34209,9 +34209,68 @@ async function stopDetached(pid, bundle, options = {}) {
     return 'killed';
 }
 
+;// CONCATENATED MODULE: ./src/login/aws/nix-s3.ts
+/**
+ * What Nix needs to use the AWS session, for both of its readers: the store URL names the action's
+ * profile (Nix ≤ 2.32 then reads the profile and ignores AWS_* variables, nix #5525; ≥ 2.33 re-reads the
+ * profile files on every request), and `nix copy` runs as the job's user with the environment pointing at
+ * that user's copy of the files. Only paths travel on the command line and in the environment.
+ */
+
+
+
+/** `s3://bucket?…` with `profile=nix-cache-action` in its query; other parameters kept as written. */
+function storeUrlWithProfile(url) {
+    const m = /^(s3:\/\/[^?#]+)(?:\?([^#]*))?$/iu.exec(url);
+    if (m === null)
+        throw new ActionError(`Only an s3:// store URL can name an AWS profile; this one is not.`);
+    const [, base = '', query = ''] = m;
+    const params = query.split('&').filter((p) => p !== '');
+    const profiles = params.filter((p) => /^profile=/u.test(p));
+    if (profiles.some((p) => p !== `profile=${AWS_PROFILE_NAME}`)) {
+        throw new ActionError(`The s3:// store URL names another AWS profile, but the role's session is in the profile '${AWS_PROFILE_NAME}': remove the 'profile' parameter from the URL.`);
+    }
+    if (profiles.length === 1)
+        return url;
+    const kept = params.filter((p) => !/^profile=/u.test(p));
+    return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
+}
+/**
+ * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
+ * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
+ */
+function s3CopyEnv(files) {
+    for (const [what, file] of [
+        ['credentials file', files.credentials],
+        ['config file', files.config],
+    ]) {
+        if (!external_node_path_.isAbsolute(file) || /[\0\n]/u.test(file))
+            throw new Error(`the AWS ${what} path must be absolute`);
+    }
+    return {
+        AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+        AWS_CONFIG_FILE: files.config,
+        AWS_PROFILE: aws_files/* AWS_PROFILE_NAME */.UG,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/steps/paths.ts
 function paths_actionTemp(sys) {
     return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
+}
+/** Root's and the job user's AWS shared files. */
+function awsFilePaths(sys) {
+    const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
+    const temp = paths_actionTemp(sys);
+    return {
+        // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
+        root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
+        // The job user's copy, for `nix copy` run as that user (its environment names these paths).
+        user: {
+            credentials: `${temp}/aws/credentials`,
+            config: `${temp}/aws/config`,
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/steps/push-uploader.ts
@@ -34219,6 +34278,7 @@ function paths_actionTemp(sys) {
  * The during-build uploader's life: main starts it when our post-build hook is in place (with the signing
  * key written 0600 for the job), post stops it before its own push, prints its log and reads its record.
  */
+
 
 
 
@@ -34238,10 +34298,7 @@ function uploaderEnv(env) {
 }
 /** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
 function cacheEnv(sys, cache) {
-    if (!cache.startsWith('s3://'))
-        return {};
-    const temp = paths_actionTemp(sys);
-    return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+    return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
 }
 /** Where the signing key lives while it is needed (0600, the job user's). */
 const signingKeyPath = (sys) => `${paths_actionTemp(sys)}/push/signing-key`;

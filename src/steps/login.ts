@@ -19,12 +19,7 @@ import type { NixEnvironment } from '../nix/environment.js';
 import type { Row } from '../report/environment.js';
 import type { CredentialRecord } from '../state.js';
 import type { System } from '../system/types.js';
-import { actionTemp } from './paths.js';
-
-export interface AwsFiles {
-  readonly credentials: string;
-  readonly config: string;
-}
+import { type AwsFiles, awsFilePaths } from './paths.js';
 
 export interface LoggedIn {
   readonly decision: LoginDecision;
@@ -49,21 +44,6 @@ async function readEvent(path: string | undefined): Promise<unknown> {
   } catch {
     return undefined;
   }
-}
-
-/** Root's and the job user's AWS shared files. */
-export function awsFilePaths(sys: System): { root: AwsFiles; user: AwsFiles } {
-  const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
-  const temp = actionTemp(sys);
-  return {
-    // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
-    root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
-    // The job user's copy, for `nix copy` run as that user (its environment names these paths).
-    user: {
-      credentials: `${temp}/aws/credentials`,
-      config: `${temp}/aws/config`,
-    },
-  };
 }
 
 /**

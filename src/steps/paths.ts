@@ -4,3 +4,24 @@ import type { System } from '../system/types.js';
 export function actionTemp(sys: System): string {
   return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
 }
+
+/** Where an AWS session's shared files are. */
+export interface AwsFiles {
+  readonly credentials: string;
+  readonly config: string;
+}
+
+/** Root's and the job user's AWS shared files. */
+export function awsFilePaths(sys: System): { root: AwsFiles; user: AwsFiles } {
+  const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
+  const temp = actionTemp(sys);
+  return {
+    // The daemon runs as root and reads root's own AWS files (the profile is named in the store URL).
+    root: { credentials: `${rootHome}/.aws/credentials`, config: `${rootHome}/.aws/config` },
+    // The job user's copy, for `nix copy` run as that user (its environment names these paths).
+    user: {
+      credentials: `${temp}/aws/credentials`,
+      config: `${temp}/aws/config`,
+    },
+  };
+}

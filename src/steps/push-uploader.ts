@@ -17,7 +17,8 @@ import { withStoreParams } from '../push/url.js';
 import type { UploaderState } from '../state.js';
 import { READY_FD, startDetached, stopDetached } from '../system/detached.js';
 import type { System } from '../system/types.js';
-import { actionTemp } from './paths.js';
+import { s3CopyEnv } from '../login/aws/nix-s3.js';
+import { actionTemp, awsFilePaths } from './paths.js';
 
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED =
@@ -31,9 +32,7 @@ export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): 
 
 /** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
 export function cacheEnv(sys: System, cache: string): Record<string, string> {
-  if (!cache.startsWith('s3://')) return {};
-  const temp = actionTemp(sys);
-  return { AWS_SHARED_CREDENTIALS_FILE: `${temp}/aws/credentials`, AWS_CONFIG_FILE: `${temp}/aws/config` };
+  return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
 }
 
 /** Where the signing key lives while it is needed (0600, the job user's). */

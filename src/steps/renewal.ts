@@ -11,7 +11,8 @@ import type { AwsTarget, NetrcSpec, RenewalSpec } from '../login/refresh/spec.js
 import { ID_TOKEN_TOKEN_VAR, ID_TOKEN_URL_VAR } from '../login/oidc.js';
 import type { NixEnvironment } from '../nix/environment.js';
 import type { System } from '../system/types.js';
-import type { AwsFiles, LoggedIn } from './login.js';
+import type { LoggedIn } from './login.js';
+import type { AwsFiles } from './paths.js';
 import { actionTemp } from './paths.js';
 
 export interface RunningRenewal {

@@ -5,7 +5,6 @@
  * that user's copy of the files. Only paths travel on the command line and in the environment.
  */
 import * as path from 'node:path';
-import { NIX_COMMAND_FLAGS } from '../../nix/detect/nix-cli.js';
 import { ActionError } from '../../util/errors.js';
 import { AWS_PROFILE_NAME } from './files.js';
 
@@ -26,44 +25,24 @@ export function storeUrlWithProfile(url: string): string {
   return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
 }
 
-export interface NixCopyRequest {
-  /** The s3:// store URL as configured (the profile is added here). */
-  readonly storeUrl: string;
-  /** Absolute store paths to push. */
-  readonly paths: readonly string[];
-  /** The job user's credentials and config files (absolute paths). */
-  readonly credentialsFile: string;
-  readonly configFile: string;
-}
-
-export interface NixCopyInvocation {
-  readonly command: 'nix';
-  readonly args: string[];
-  /** Variables to add to the job's environment for this command: file paths and the profile name only. */
-  readonly env: Record<string, string>;
-}
-
-/** `nix copy --to <store with profile> <paths…>` and the environment that points the AWS chain at the files. */
-export function nixCopyInvocation(request: NixCopyRequest): NixCopyInvocation {
+/**
+ * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
+ * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
+ */
+export function s3CopyEnv(files: {
+  readonly credentials: string;
+  readonly config: string;
+}): Record<string, string> {
   for (const [what, file] of [
-    ['credentials file', request.credentialsFile],
-    ['config file', request.configFile],
+    ['credentials file', files.credentials],
+    ['config file', files.config],
   ] as const) {
     if (!path.isAbsolute(file) || /[\0\n]/u.test(file))
       throw new Error(`the AWS ${what} path must be absolute`);
   }
-  if (request.paths.length === 0) throw new Error('nix copy needs at least one store path');
-  for (const p of request.paths) {
-    if (!path.isAbsolute(p) || /[\0\n]/u.test(p))
-      throw new Error(`not an absolute store path: ${JSON.stringify(p)}`);
-  }
   return {
-    command: 'nix',
-    args: [...NIX_COMMAND_FLAGS, 'copy', '--to', storeUrlWithProfile(request.storeUrl), ...request.paths],
-    env: {
-      AWS_SHARED_CREDENTIALS_FILE: request.credentialsFile,
-      AWS_CONFIG_FILE: request.configFile,
-      AWS_PROFILE: AWS_PROFILE_NAME,
-    },
+    AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+    AWS_CONFIG_FILE: files.config,
+    AWS_PROFILE: AWS_PROFILE_NAME,
   };
 }

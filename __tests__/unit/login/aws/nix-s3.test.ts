@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../../../src/util/errors.js';
-import { nixCopyInvocation, storeUrlWithProfile } from '../../../../src/login/aws/nix-s3.js';
+import { s3CopyEnv, storeUrlWithProfile } from '../../../../src/login/aws/nix-s3.js';
 
 describe('storeUrlWithProfile', () => {
   it.each([
@@ -35,44 +35,22 @@ describe('storeUrlWithProfile', () => {
   });
 });
 
-describe('nixCopyInvocation', () => {
-  const request = {
-    storeUrl: 's3://nix-cache?region=eu-west-1',
-    paths: [
-      '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello',
-      '/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-lib',
-    ],
-    credentialsFile: '/home/runner/.aws-nix-cache/credentials',
-    configFile: '/home/runner/.aws-nix-cache/config',
+describe('s3CopyEnv', () => {
+  const files = {
+    credentials: '/home/runner/work/_temp/nix-cache-action/aws/credentials',
+    config: '/home/runner/work/_temp/nix-cache-action/aws/config',
   };
 
-  it('is nix copy to the store with our profile, the environment pointing at the files', () => {
-    expect(nixCopyInvocation(request)).toEqual({
-      command: 'nix',
-      args: [
-        '--extra-experimental-features',
-        'nix-command',
-        'copy',
-        '--to',
-        's3://nix-cache?region=eu-west-1&profile=nix-cache-action',
-        ...request.paths,
-      ],
-      env: {
-        AWS_SHARED_CREDENTIALS_FILE: '/home/runner/.aws-nix-cache/credentials',
-        AWS_CONFIG_FILE: '/home/runner/.aws-nix-cache/config',
-        AWS_PROFILE: 'nix-cache-action',
-      },
+  it('points the AWS chain at the job user’s files and our profile: paths and a name only', () => {
+    expect(s3CopyEnv(files)).toEqual({
+      AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+      AWS_CONFIG_FILE: files.config,
+      AWS_PROFILE: 'nix-cache-action',
     });
   });
 
-  it('refuses relative paths, no paths, and paths with newlines', () => {
-    expect(() => nixCopyInvocation({ ...request, credentialsFile: 'credentials' })).toThrow(
-      /must be absolute/,
-    );
-    expect(() => nixCopyInvocation({ ...request, configFile: '/a\nb' })).toThrow(/must be absolute/);
-    expect(() => nixCopyInvocation({ ...request, paths: [] })).toThrow(/at least one/);
-    expect(() => nixCopyInvocation({ ...request, paths: ['--to=elsewhere'] })).toThrow(
-      /not an absolute store path/,
-    );
+  it('refuses relative paths and paths with newlines', () => {
+    expect(() => s3CopyEnv({ ...files, credentials: 'credentials' })).toThrow(/must be absolute/);
+    expect(() => s3CopyEnv({ ...files, config: '/a\nb' })).toThrow(/must be absolute/);
   });
 });
