@@ -32860,9 +32860,13 @@ class Ledger {
         this.bytesDone += n.info.narSize;
         if (found && !n.tried)
             this.present.push(n.path);
-        else
+        else {
             this.pushed.push({ path: n.path, narSize: n.info.narSize, fileSize });
+            this.onPushed?.(n.info);
+        }
     }
+    /** Told about each path this push put in the cache, as soon as it is there. */
+    onPushed;
     /** Fails `first`, and everything that references it (never uploaded now) with it as the reason. */
     fail(first, reason) {
         const queue = [first];
@@ -33167,6 +33171,7 @@ async function pushPaths(paths, opts) {
     const backoff = opts.backoff ?? defaultBackoff;
     const started = now();
     const book = new Ledger(paths);
+    book.onPushed = opts.onPushed;
     const { order, isDone } = book;
     const sizes = new Map();
     const running = new Set();
@@ -34709,59 +34714,6 @@ async function verifyPushed(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/steps/push-verify.ts
-/**
- * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
- * with the credentials the daemon reads (its netrc), and its signature checked against the trusted keys.
- */
-
-
-/**
- * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
- * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
- */
-async function daemonNetrc(state, files, userFirst = false) {
-    const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-    const [first, second] = userFirst ? ['user', 'root'] : ['root', 'user'];
-    const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
-    for (const record of ordered) {
-        const text = await files.read(record.owner, record.path).catch(() => undefined);
-        if (text !== undefined)
-            return text;
-    }
-    return undefined;
-}
-function summarize(report, checked) {
-    if (!report.verifiable)
-        return { checked, ok: 0, problems: [], note: `not read back: ${report.reason}` };
-    const problems = [
-        ...report.missing.map((p) => `${p}: no narinfo in the cache`),
-        ...report.badSignature.map((p) => `${p}: no signature by a trusted key`),
-        ...report.mismatch.map((m) => `${m.path}: ${m.why}`),
-        ...report.unreadable.map((m) => `${m.path}: not read (${m.why})`),
-    ];
-    return {
-        checked,
-        ok: report.ok.length,
-        problems,
-        ...(report.checks === 'presence' ? { note: 'presence and content only: no public key to check' } : {}),
-    };
-}
-async function verifyStage(state, cache, paths, inputs, files) {
-    const signing = inputs.push.signingKey?.publicKey;
-    const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-    const netrc = await daemonNetrc(state, files);
-    const report = await verifyPushed({
-        cacheUrl: cache,
-        paths,
-        publicKeys,
-        ...(netrc === undefined ? {} : { netrc }),
-    });
-    const summary = summarize(report, paths.length);
-    lib_core.info(`Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`);
-    return summary;
-}
-
 ;// CONCATENATED MODULE: ./src/push/proxy.ts
 /**
  * A loopback HTTP proxy that `nix copy` pushes through instead of the real http(s) cache. Nix 2.8 refuses
@@ -35066,6 +35018,103 @@ function cachedNetrc(read, ttlMs = 5_000) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/steps/push-verify.ts
+/**
+ * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
+ * with the credentials the daemon reads (its netrc), and its signature checked against the trusted keys.
+ */
+
+
+
+/**
+ * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
+ * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
+ */
+async function daemonNetrc(state, files, userFirst = false) {
+    const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
+    const [first, second] = userFirst ? ['user', 'root'] : ['root', 'user'];
+    const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
+    for (const record of ordered) {
+        const text = await files.read(record.owner, record.path).catch(() => undefined);
+        if (text !== undefined)
+            return text;
+    }
+    return undefined;
+}
+function summarize(report, checked) {
+    if (!report.verifiable)
+        return { checked, ok: 0, problems: [], note: `not read back: ${report.reason}` };
+    const problems = [
+        ...report.missing.map((p) => `${p}: no narinfo in the cache`),
+        ...report.badSignature.map((p) => `${p}: no signature by a trusted key`),
+        ...report.mismatch.map((m) => `${m.path}: ${m.why}`),
+        ...report.unreadable.map((m) => `${m.path}: not read (${m.why})`),
+    ];
+    return {
+        checked,
+        ok: report.ok.length,
+        problems,
+        ...(report.checks === 'presence' ? { note: 'presence and content only: no public key to check' } : {}),
+    };
+}
+/** One report from the reports of several batches (the first unverifiable one wins: same cache, same reason). */
+function mergeReports(reports) {
+    let merged;
+    for (const r of reports) {
+        if (!r.verifiable)
+            return r;
+        merged =
+            merged === undefined || !merged.verifiable
+                ? r
+                : {
+                    verifiable: true,
+                    checks: merged.checks === 'signatures' && r.checks === 'signatures' ? 'signatures' : 'presence',
+                    ok: [...merged.ok, ...r.ok],
+                    missing: [...merged.missing, ...r.missing],
+                    badSignature: [...merged.badSignature, ...r.badSignature],
+                    mismatch: [...merged.mismatch, ...r.mismatch],
+                    unreadable: [...merged.unreadable, ...r.unreadable],
+                    elapsedMs: Math.max(merged.elapsedMs, r.elapsedMs),
+                };
+    }
+    return merged;
+}
+/**
+ * Verification pipelined with the push: pushed paths are read back in batches while later ones upload,
+ * so the check costs the post step little more than its last batch.
+ */
+function createVerifier(state, cache, inputs, files, batch = 64) {
+    const signing = inputs.push.signingKey?.publicKey;
+    const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
+    const netrc = cachedNetrc(() => daemonNetrc(state, files));
+    const running = [];
+    let pending = [];
+    let checked = 0;
+    const flush = () => {
+        if (pending.length === 0)
+            return;
+        const paths = pending;
+        pending = [];
+        checked += paths.length;
+        running.push(netrc().then((text) => verifyPushed({ cacheUrl: cache, paths, publicKeys, ...(text === undefined ? {} : { netrc: text }) })));
+    };
+    return {
+        add(path) {
+            pending.push(path);
+            if (pending.length >= batch)
+                flush();
+        },
+        async finish(more) {
+            pending.push(...more);
+            flush();
+            const report = mergeReports(await Promise.all(running));
+            const summary = report === undefined ? { checked: 0, ok: 0, problems: [] } : summarize(report, checked);
+            lib_core.info(`Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`);
+            return summary;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/steps/push.ts
 /**
  * The post step's push: what the job added to the store since main, its closure, filtered, less what an
@@ -35132,6 +35181,8 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     let outcome = { pushed: [], present: [], failed: [], timedOut: false, elapsedMs: 0 };
     const prepareMs = Date.now() - started;
     let selection = chosen;
+    // Read back while the push goes on (the uploader's paths are checked at the end).
+    const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files) : undefined;
     if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
         const target = await pushTarget(push.cache, chosen, cachedNetrc(() => daemonNetrc(state, files, true)));
@@ -35152,6 +35203,7 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
                 log: (line) => {
                     lib_core.info(line);
                 },
+                ...(verifier === undefined ? {} : { onPushed: (info) => { verifier.add(info); } }),
                 run: streamCommand,
             }));
         }
@@ -35163,11 +35215,11 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     else {
         lib_core.info('Nothing to push.');
     }
-    // What this job put in the cache: by the post step, or by the uploader while it ran.
-    const ours = new Set([...outcome.pushed.map((p) => p.path), ...early.map((p) => p.path)]);
-    const toVerify = selection.toPush.filter((p) => ours.has(p.path));
-    const verify = settings.verify && toVerify.length > 0
-        ? await lib_core.group('Verify the pushed paths', () => verifyStage(state, push.cache, toVerify, inputs, files))
+    // What the uploader put in the cache while the job ran; the post step's own paths are being read already.
+    const earlySet = new Set(early.map((p) => p.path));
+    const fromUploader = selection.toPush.filter((p) => earlySet.has(p.path));
+    const verify = verifier !== undefined && outcome.pushed.length + fromUploader.length > 0
+        ? await lib_core.group('Verify the pushed paths', () => verifier.finish(fromUploader))
         : undefined;
     const report = {
         cache: displayUrl(push.cache),

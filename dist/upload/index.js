@@ -528,9 +528,13 @@ class Ledger {
         this.bytesDone += n.info.narSize;
         if (found && !n.tried)
             this.present.push(n.path);
-        else
+        else {
             this.pushed.push({ path: n.path, narSize: n.info.narSize, fileSize });
+            this.onPushed?.(n.info);
+        }
     }
+    /** Told about each path this push put in the cache, as soon as it is there. */
+    onPushed;
     /** Fails `first`, and everything that references it (never uploaded now) with it as the reason. */
     fail(first, reason) {
         const queue = [first];
@@ -835,6 +839,7 @@ async function pushPaths(paths, opts) {
     const backoff = opts.backoff ?? defaultBackoff;
     const started = now();
     const book = new Ledger(paths);
+    book.onPushed = opts.onPushed;
     const { order, isDone } = book;
     const sizes = new Map();
     const running = new Set();

@@ -58,8 +58,14 @@ export class Ledger {
     n.state = 'done';
     this.bytesDone += n.info.narSize;
     if (found && !n.tried) this.present.push(n.path);
-    else this.pushed.push({ path: n.path, narSize: n.info.narSize, fileSize });
+    else {
+      this.pushed.push({ path: n.path, narSize: n.info.narSize, fileSize });
+      this.onPushed?.(n.info);
+    }
   }
+
+  /** Told about each path this push put in the cache, as soon as it is there. */
+  onPushed: ((info: PathInfo) => void) | undefined;
 
   /** Fails `first`, and everything that references it (never uploaded now) with it as the reason. */
   fail(first: Node, reason: string): void {

@@ -39,6 +39,8 @@ export interface PushOptions {
   readonly backoff?: (failures: number) => number;
   readonly heartbeatMs?: number;
   readonly onHeartbeat?: (progress: PushProgress) => void;
+  /** Each path as soon as this push has put it in the cache (e.g. to read it back meanwhile). */
+  readonly onPushed?: (info: PathInfo) => void;
   /** A line worth the log: a failed copy and what happens next. */
   readonly log?: (line: string) => void;
   readonly run: StreamRunner;
@@ -81,6 +83,7 @@ export async function pushPaths(paths: readonly PathInfo[], opts: PushOptions): 
   const started = now();
 
   const book = new Ledger(paths);
+  book.onPushed = opts.onPushed;
   const { order, isDone } = book;
   const sizes = new Map<string, CopySizes>();
   const running = new Set<Batch>();

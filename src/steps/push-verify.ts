@@ -9,6 +9,7 @@ import type { VerifySummary } from '../push/report.js';
 import type { PathInfo, VerifyReport } from '../push/types.js';
 import { verifyPushed } from '../push/verify.js';
 import type { MainState } from '../state.js';
+import { cachedNetrc } from '../push/target.js';
 
 /**
  * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
@@ -45,25 +46,77 @@ export function summarize(report: VerifyReport, checked: number): VerifySummary 
   };
 }
 
-export async function verifyStage(
+/** One report from the reports of several batches (the first unverifiable one wins: same cache, same reason). */
+export function mergeReports(reports: readonly VerifyReport[]): VerifyReport | undefined {
+  let merged: VerifyReport | undefined;
+  for (const r of reports) {
+    if (!r.verifiable) return r;
+    merged =
+      merged === undefined || !merged.verifiable
+        ? r
+        : {
+            verifiable: true,
+            checks: merged.checks === 'signatures' && r.checks === 'signatures' ? 'signatures' : 'presence',
+            ok: [...merged.ok, ...r.ok],
+            missing: [...merged.missing, ...r.missing],
+            badSignature: [...merged.badSignature, ...r.badSignature],
+            mismatch: [...merged.mismatch, ...r.mismatch],
+            unreadable: [...merged.unreadable, ...r.unreadable],
+            elapsedMs: Math.max(merged.elapsedMs, r.elapsedMs),
+          };
+  }
+  return merged;
+}
+
+export interface Verifier {
+  /** A path is in the cache now: read it back while the push goes on. */
+  add(path: PathInfo): void;
+  /** Reads back `more` too, waits for every read and says what they found. */
+  finish(more: readonly PathInfo[]): Promise<VerifySummary>;
+}
+
+/**
+ * Verification pipelined with the push: pushed paths are read back in batches while later ones upload,
+ * so the check costs the post step little more than its last batch.
+ */
+export function createVerifier(
   state: MainState,
   cache: string,
-  paths: readonly PathInfo[],
   inputs: Inputs,
   files: OwnedFiles,
-): Promise<VerifySummary> {
+  batch = 64,
+): Verifier {
   const signing = inputs.push.signingKey?.publicKey;
   const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-  const netrc = await daemonNetrc(state, files);
-  const report = await verifyPushed({
-    cacheUrl: cache,
-    paths,
-    publicKeys,
-    ...(netrc === undefined ? {} : { netrc }),
-  });
-  const summary = summarize(report, paths.length);
-  core.info(
-    `Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`,
-  );
-  return summary;
+  const netrc = cachedNetrc(() => daemonNetrc(state, files));
+  const running: Promise<VerifyReport>[] = [];
+  let pending: PathInfo[] = [];
+  let checked = 0;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const paths = pending;
+    pending = [];
+    checked += paths.length;
+    running.push(
+      netrc().then((text) =>
+        verifyPushed({ cacheUrl: cache, paths, publicKeys, ...(text === undefined ? {} : { netrc: text }) }),
+      ),
+    );
+  };
+  return {
+    add(path) {
+      pending.push(path);
+      if (pending.length >= batch) flush();
+    },
+    async finish(more) {
+      pending.push(...more);
+      flush();
+      const report = mergeReports(await Promise.all(running));
+      const summary = report === undefined ? { checked: 0, ok: 0, problems: [] } : summarize(report, checked);
+      core.info(
+        `Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`,
+      );
+      return summary;
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { type PushReport, heartbeatLine, pushRows } from '../push/report.js';
 import { pushPaths } from '../push/schedule.js';
 import { selectPush } from '../push/select.js';
 import { listStore, newEntries, readSnapshot } from '../push/snapshot.js';
-import type { PushOutcome } from '../push/types.js';
+import type { PathInfo, PushOutcome } from '../push/types.js';
 import { checkUpstream } from '../push/upstream.js';
 import { displayUrl } from '../push/url.js';
 import { logRows, writeSummaryTable } from '../report/summary.js';
@@ -22,7 +22,7 @@ import type { System } from '../system/types.js';
 import { errorMessage } from '../util/errors.js';
 import { cacheEnv, pushUrl, removeSigningKey, stopUploader, writeSigningKey } from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
-import { daemonNetrc, verifyStage } from './push-verify.js';
+import { createVerifier, daemonNetrc } from './push-verify.js';
 import { cachedNetrc, pushTarget } from '../push/target.js';
 
 export interface PushResult {
@@ -94,6 +94,8 @@ export async function pushStage(
   let outcome: PushOutcome = { pushed: [], present: [], failed: [], timedOut: false, elapsedMs: 0 };
   const prepareMs = Date.now() - started;
   let selection = chosen;
+  // Read back while the push goes on (the uploader's paths are checked at the end).
+  const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files) : undefined;
   if (chosen.toPush.length > 0) {
     await renewBeforePush(state, files);
     const target = await pushTarget(
@@ -119,6 +121,7 @@ export async function pushStage(
           log: (line) => {
             core.info(line);
           },
+          ...(verifier === undefined ? {} : { onPushed: (info: PathInfo) => { verifier.add(info); } }),
           run: streamCommand,
         }),
       );
@@ -130,14 +133,12 @@ export async function pushStage(
     core.info('Nothing to push.');
   }
 
-  // What this job put in the cache: by the post step, or by the uploader while it ran.
-  const ours = new Set([...outcome.pushed.map((p) => p.path), ...early.map((p) => p.path)]);
-  const toVerify = selection.toPush.filter((p) => ours.has(p.path));
+  // What the uploader put in the cache while the job ran; the post step's own paths are being read already.
+  const earlySet = new Set(early.map((p) => p.path));
+  const fromUploader = selection.toPush.filter((p) => earlySet.has(p.path));
   const verify =
-    settings.verify && toVerify.length > 0
-      ? await core.group('Verify the pushed paths', () =>
-          verifyStage(state, push.cache, toVerify, inputs, files),
-        )
+    verifier !== undefined && outcome.pushed.length + fromUploader.length > 0
+      ? await core.group('Verify the pushed paths', () => verifier.finish(fromUploader))
       : undefined;
 
   const report: PushReport = {

@@ -362,6 +362,19 @@ describe('pushPaths', () => {
     ]);
   });
 
+  it('tells onPushed of each uploaded path as it lands, never of one the cache had', async () => {
+    const infos = graph(6, (i) => (i === 0 ? [] : [i - 1]));
+    const told: string[] = [];
+    const { outcome } = await push(
+      infos,
+      { cached: [storePath(0)] },
+      { jobs: 2, onPushed: (p) => told.push(p.path) },
+    );
+    expect(told).toEqual(outcome.pushed.map((p) => p.path));
+    expect(told).not.toContain(storePath(0));
+    expect(told).toHaveLength(5);
+  });
+
   it('reports what the cache already had as present', async () => {
     const infos = graph(4, () => []);
     const { outcome } = await push(infos, { cached: [storePath(1), storePath(3)] }, { jobs: 2 });
