@@ -47,6 +47,21 @@ const badInputs: [string, Record<string, string>, string][] = [
     'extra-substituters',
   ],
   ['trusted-user value', { 'trusted-user': 'maybe' }, 'trusted-user'],
+  ['push filter regex', { cache: 'https://cache.example.org', 'push-filter': '(unclosed' }, 'push-filter'],
+  ['push include regex', { cache: 'https://cache.example.org', 'push-include': '[z-a]' }, 'push-include'],
+  [
+    'signing key of the wrong size',
+    { cache: 'https://cache.example.org', 'signing-key': `push-1:${Buffer.alloc(48, 9).toString('base64')}` },
+    'signing-key',
+  ],
+  [
+    'signing key newline injection',
+    { cache: 'https://cache.example.org', 'signing-key': `${SECRET_KEY}\nsecret-key-files = /etc/shadow` },
+    'signing-key',
+  ],
+  ['compression', { cache: 'https://cache.example.org', compression: 'lzma' }, 'compression'],
+  ['push jobs', { cache: 'https://cache.example.org', 'push-jobs': '0' }, 'push-jobs'],
+  ['push timeout', { cache: 'https://cache.example.org', 'push-timeout': 'soon' }, 'push-timeout'],
 ];
 
 describeE2E('configure: failures', () => {
@@ -70,6 +85,9 @@ describeE2E('configure: failures', () => {
         expect(filesContaining(TOKEN, ['/etc/nix', userInfo(RUNNER).home, job.root])).toEqual([]);
         expect(job.log.leaks(TOKEN)).toEqual([]);
         expect(job.log.leaks('hunter2')).toEqual([]);
+        const key = inputs['signing-key'];
+        if (key !== undefined)
+          expect(job.log.leaks(key.slice(key.indexOf(':') + 1, key.indexOf(':') + 30))).toEqual([]);
       } finally {
         job.cleanup();
       }

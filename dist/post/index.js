@@ -30578,7 +30578,7 @@ function derivePublicKey(seed) {
  */
 function parseSecretKey(input, value) {
     const fail = (problem) => {
-        throw new errors/* ActionError */.l(`The ${input} input ${problem}. Give the whole secret key file made by ` +
+        throw new errors/* ActionError */.l(`Input '${input}' ${problem}. Give the whole secret key file made by ` +
             '`nix-store --generate-binary-cache-key NAME secret.key public.key` (one line, NAME:base64).');
     };
     const parts = split(value);
@@ -30613,7 +30613,7 @@ function parsePublicKey(input, value) {
                 ? undefined
                 : 'is not name:base64 of a 32-byte ed25519 public key';
     if (problem !== undefined || typeof parts === 'string') {
-        throw new ActionError(`A key in the ${input} input ${problem ?? 'is malformed'}.`);
+        throw new ActionError(`Input '${input}': a key ${problem ?? 'is malformed'}.`);
     }
     return { name: parts.name, key: Buffer.from(parts.data, 'base64') };
 }
@@ -35203,7 +35203,13 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
                 log: (line) => {
                     lib_core.info(line);
                 },
-                ...(verifier === undefined ? {} : { onPushed: (info) => { verifier.add(info); } }),
+                ...(verifier === undefined
+                    ? {}
+                    : {
+                        onPushed: (info) => {
+                            verifier.add(info);
+                        },
+                    }),
                 run: streamCommand,
             }));
         }

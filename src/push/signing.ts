@@ -73,7 +73,7 @@ export function derivePublicKey(seed: Buffer): Buffer {
 export function parseSecretKey(input: string, value: string): SecretKey {
   const fail = (problem: string): never => {
     throw new ActionError(
-      `The ${input} input ${problem}. Give the whole secret key file made by ` +
+      `Input '${input}' ${problem}. Give the whole secret key file made by ` +
         '`nix-store --generate-binary-cache-key NAME secret.key public.key` (one line, NAME:base64).',
     );
   };
@@ -107,7 +107,7 @@ export function parsePublicKey(input: string, value: string): PublicKey {
           ? undefined
           : 'is not name:base64 of a 32-byte ed25519 public key';
   if (problem !== undefined || typeof parts === 'string') {
-    throw new ActionError(`A key in the ${input} input ${problem ?? 'is malformed'}.`);
+    throw new ActionError(`Input '${input}': a key ${problem ?? 'is malformed'}.`);
   }
   return { name: parts.name, key: Buffer.from(parts.data, 'base64') };
 }

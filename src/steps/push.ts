@@ -121,7 +121,13 @@ export async function pushStage(
           log: (line) => {
             core.info(line);
           },
-          ...(verifier === undefined ? {} : { onPushed: (info: PathInfo) => { verifier.add(info); } }),
+          ...(verifier === undefined
+            ? {}
+            : {
+                onPushed: (info: PathInfo) => {
+                  verifier.add(info);
+                },
+              }),
           run: streamCommand,
         }),
       );
