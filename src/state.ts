@@ -61,6 +61,8 @@ export interface UploaderState {
   readonly pid: number;
   readonly log: string;
   readonly record: string;
+  /** The post-build hook's queue (root's): removed once the uploader stops, so the hook queues no more. */
+  readonly queue: string;
 }
 
 export interface MainState {

@@ -6,9 +6,10 @@
  */
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOOK_QUEUE } from '../../src/push/hook.js';
 import { runJob } from '../harness/job.js';
 import { type CacheServer, startCacheServer } from '../servers/cache.js';
 import { startOidcServer } from '../servers/oidc.js';
@@ -197,6 +198,8 @@ describeE2E('push: the post step copies what the job built', () => {
       expect(narinfoPuts).toContain(hashOf(app));
       expect(new Set(narinfoPuts).size).toBe(narinfoPuts.length);
       expect(result.log.shown('Post nix')).toMatch(/Pushed during the build\s+[1-9]/);
+      // The hook stays configured on a hosted runner; without its queue it queues nothing more.
+      expect(existsSync(HOOK_QUEUE)).toBe(false);
     } finally {
       result.cleanup();
       rmSync(marks, { recursive: true, force: true });

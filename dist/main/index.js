@@ -36932,6 +36932,7 @@ async function detached_stopDetached(pid, bundle, options = {}) {
 
 
 
+
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 function uploaderEnv(env) {
@@ -36992,11 +36993,18 @@ async function startUploader(sys, push, cache, queue, netrcFiles) {
         env: uploaderEnv(sys.env),
     });
     info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
-    return { pid, log, record };
+    return { pid, log, record, queue };
 }
-/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
-async function stopUploader(uploader) {
+/**
+ * Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed.
+ * The queue goes too: the hook, which stays configured where the configuration is not restored, then
+ * queues nothing more.
+ */
+async function stopUploader(uploader, files) {
     const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+    await files.remove('root', uploader.queue).catch((error) => {
+        core.warning(`Could not remove the post-build hook's queue ${uploader.queue}: ${errorMessage(error)}`);
+    });
     const text = await readFile(uploader.log, 'utf8').catch(() => '');
     core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
     return parseRecord(await readFile(uploader.record, 'utf8').catch(() => ''));

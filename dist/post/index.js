@@ -34292,6 +34292,7 @@ function awsFilePaths(sys) {
 
 
 
+
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 function uploaderEnv(env) {
@@ -34352,11 +34353,18 @@ async function startUploader(sys, push, cache, queue, netrcFiles) {
         env: uploaderEnv(sys.env),
     });
     core.info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
-    return { pid, log, record };
+    return { pid, log, record, queue };
 }
-/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
-async function stopUploader(uploader) {
+/**
+ * Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed.
+ * The queue goes too: the hook, which stays configured where the configuration is not restored, then
+ * queues nothing more.
+ */
+async function stopUploader(uploader, files) {
     const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+    await files.remove('root', uploader.queue).catch((error) => {
+        lib_core.warning(`Could not remove the post-build hook's queue ${uploader.queue}: ${(0,errors/* errorMessage */.g)(error)}`);
+    });
     const text = await (0,promises_.readFile)(uploader.log, 'utf8').catch(() => '');
     lib_core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
     return parseRecord(await (0,promises_.readFile)(uploader.record, 'utf8').catch(() => ''));
@@ -35267,7 +35275,7 @@ async function runPush(sys, state, inputs, files) {
     try {
         const early = push.uploader === undefined
             ? []
-            : await lib_core.group('Stop the during-build uploader', () => stopUploader(push.uploader));
+            : await lib_core.group('Stop the during-build uploader', () => stopUploader(push.uploader, files));
         result = await pushStage(sys, state, { ...push, snapshot: push.snapshot, cache: push.cache }, inputs, files, early);
     }
     catch (error) {

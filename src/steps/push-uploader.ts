@@ -6,7 +6,9 @@ import * as core from '@actions/core';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OwnedFiles } from '../config/files.js';
 import type { PushInputs } from '../push/inputs.js';
+import { errorMessage } from '../util/errors.js';
 import {
   type RecordedPush,
   UPLOADER_SPEC_VERSION,
@@ -93,12 +95,19 @@ export async function startUploader(
     env: uploaderEnv(sys.env),
   });
   core.info(`Paths the daemon builds are pushed while the job runs (uploader pid ${pid}).`);
-  return { pid, log, record };
+  return { pid, log, record, queue };
 }
 
-/** Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed. */
-export async function stopUploader(uploader: UploaderState): Promise<RecordedPush[]> {
+/**
+ * Stops the uploader (its current copy is cut; post pushes what is missing) and reads what it pushed.
+ * The queue goes too: the hook, which stays configured where the configuration is not restored, then
+ * queues nothing more.
+ */
+export async function stopUploader(uploader: UploaderState, files: OwnedFiles): Promise<RecordedPush[]> {
   const result = await stopDetached(uploader.pid, 'upload', { timeoutMs: 10_000 });
+  await files.remove('root', uploader.queue).catch((error: unknown) => {
+    core.warning(`Could not remove the post-build hook's queue ${uploader.queue}: ${errorMessage(error)}`);
+  });
   const text = await readFile(uploader.log, 'utf8').catch(() => '');
   core.info(`During-build uploader ${result}.${text === '' ? '' : ` Its log:\n${text.trimEnd()}`}`);
   return parseRecord(await readFile(uploader.record, 'utf8').catch(() => ''));

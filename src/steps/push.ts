@@ -199,7 +199,7 @@ export async function runPush(
       push.uploader === undefined
         ? []
         : await core.group('Stop the during-build uploader', () =>
-            stopUploader(push.uploader as UploaderState),
+            stopUploader(push.uploader as UploaderState, files),
           );
     result = await pushStage(
       sys,
