@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9298);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9985);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9298:
+/***/ 9985:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30655,6 +30655,11 @@ function verifySignature(publicKeys, fingerprint, sig) {
     return false;
 }
 
+;// CONCATENATED MODULE: ./src/push/types.ts
+/** The shapes shared by the push stage: discovery, selection, upstream checks, copying, verification. */
+/** `nix copy` processes at once by default (measured: 8 is ≈ 6× one copy on a cache 50 ms away). */
+const DEFAULT_PUSH_JOBS = 8;
+
 ;// CONCATENATED MODULE: ./src/push/inputs.ts
 /**
  * The push inputs, validated in main (a bad regex or key fails there, before anything is written) and
@@ -30663,8 +30668,8 @@ function verifySignature(publicKeys, fingerprint, sig) {
 
 
 
+
 const COMPRESSIONS = ['zstd', 'xz', 'bzip2', 'br', 'gzip', 'none'];
-const DEFAULT_PUSH_JOBS = 8;
 const DEFAULT_PUSH_TIMEOUT_SECONDS = 900;
 /** A regular expression input ('' gives undefined); the error quotes the engine's complaint, not the value. */
 function parseRegex(input, raw) {
@@ -32391,7 +32396,7 @@ function storeEntryName(name) {
 }
 /** The store path names in `storeDir` (one `readdir`, no stat). Rejects when the directory cannot be read. */
 async function listStore(storeDir) {
-    const names = await (0,promises_.readdir)(storeDir);
+    const names = await readdir(storeDir);
     return names.filter(storeEntryName);
 }
 /** Saves `names` one per line, mode 0644, creating the parent directory; replaces `file` atomically. */
@@ -32437,7 +32442,7 @@ function newEntries(before, after, storeDir) {
  * `listDir` is where the store directory is on disk, when that is not `storeDir` (a chroot store).
  */
 async function newSinceSnapshot(snapshotFile, storeDir, listDir = storeDir) {
-    const [before, after] = await Promise.all([readSnapshot(snapshotFile), readdir(listDir)]);
+    const [before, after] = await Promise.all([readSnapshot(snapshotFile), (0,promises_.readdir)(listDir)]);
     return before === undefined ? undefined : newEntries(before, after, storeDir);
 }
 function byCodeUnits(a, b) {
@@ -33145,7 +33150,8 @@ class NixCopyLog {
 
 
 /** Concurrent `nix copy` processes when the caller does not say (see bench/push-latency.bench.mjs). */
-const DEFAULT_JOBS = 8;
+
+
 const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_HEARTBEAT_MS = 30_000;
 const DRAIN_BOUND_REACHED = 'drain bound reached';
@@ -33166,7 +33172,7 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 async function pushPaths(paths, opts) {
     const now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? realSleep;
-    const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_JOBS));
+    const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_PUSH_JOBS));
     const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
     const backoff = opts.backoff ?? defaultBackoff;
     const started = now();
@@ -35035,12 +35041,12 @@ function cachedNetrc(read, ttlMs = 5_000) {
 
 
 /**
- * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
- * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
+ * The netrc text with the cache's credentials: from the copy `first` owns (`root`: the daemon's, what
+ * substitution will use; `user`: the job user's, the same entry without a sudo round trip), else the other.
  */
-async function daemonNetrc(state, files, userFirst = false) {
+async function cacheNetrc(state, files, first) {
     const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-    const [first, second] = userFirst ? ['user', 'root'] : ['root', 'user'];
+    const second = first === 'root' ? 'user' : 'root';
     const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
     for (const record of ordered) {
         const text = await files.read(record.owner, record.path).catch(() => undefined);
@@ -35094,7 +35100,7 @@ function mergeReports(reports) {
 function createVerifier(state, cache, inputs, files, batch = 64) {
     const signing = inputs.push.signingKey?.publicKey;
     const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-    const netrc = cachedNetrc(() => daemonNetrc(state, files));
+    const netrc = cachedNetrc(() => cacheNetrc(state, files, 'root'));
     const running = [];
     let pending = [];
     let checked = 0;
@@ -35157,15 +35163,15 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     const started = Date.now();
     const env = copyEnv(sys, push.cache);
     const settings = inputs.push;
-    const before = await readSnapshot(push.snapshot);
-    if (before === undefined) {
+    // The snapshot is read while the store is listed.
+    const candidates = await newSinceSnapshot(push.snapshot, push.storeDir);
+    if (candidates === undefined) {
         return {
             report: undefined,
             problem: `the store listing main saved (${push.snapshot}) is gone: nothing pushed`,
         };
     }
     const discovered = await lib_core.group('Find what the job added to the store', async () => {
-        const candidates = newEntries(before, await listStore(push.storeDir), push.storeDir);
         // Unless derivations are pushed, their closure (sources, builders) is not what the job built.
         const asked = settings.filters.derivations ? candidates : candidates.filter((p) => !p.endsWith('.drv'));
         const { valid, invalid } = await queryPathInfo(sys.exec, asked, { closure: true, env });
@@ -35193,7 +35199,7 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files) : undefined;
     if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
-        const target = await pushTarget(push.cache, chosen, cachedNetrc(() => daemonNetrc(state, files, true)));
+        const target = await pushTarget(push.cache, chosen, cachedNetrc(() => cacheNetrc(state, files, 'user')));
         selection = target.selection;
         if (target.note !== undefined)
             lib_core.info(target.note);
@@ -35492,13 +35498,14 @@ async function run() {
             lib_core.info(`Main step started at ${state.startedAt}.`);
             return Promise.resolve();
         });
+        const sys = realSystem();
+        const root = privilegedFor(sys, state.environment.privilege, rootHelper());
+        const access = { sys, root, files: ownedFiles(root) };
         if (state.push) {
             try {
                 // Main validated the same inputs; post reads them again (GitHub gives post the same INPUT_*).
                 const inputs = readInputs((name) => lib_core.getInput(name));
-                const sys = realSystem();
-                const files = ownedFiles(privilegedFor(sys, state.environment.privilege, rootHelper()));
-                await runPush(sys, state, inputs, files);
+                await runPush(sys, state, inputs, access.files);
             }
             catch (error) {
                 // The credentials are removed below whatever happened to the push.
@@ -35506,18 +35513,15 @@ async function run() {
             }
         }
         if (state.login || state.config) {
-            await lib_core.group('Remove credentials and restore the Nix configuration', () => undo(state));
+            await lib_core.group('Remove credentials and restore the Nix configuration', () => undo(state, access));
         }
     }
     catch (error) {
         lib_core.setFailed((0,errors/* errorMessage */.g)(error));
     }
 }
-async function undo(state) {
-    const sys = realSystem();
+async function undo(state, { sys, root, files }) {
     const env = state.environment;
-    const root = privilegedFor(sys, env.privilege, rootHelper());
-    const files = ownedFiles(root);
     if (state.login) {
         // The refresher first, so that it does not write a credential again after it is removed.
         if (state.login.refresher)

@@ -53460,7 +53460,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_refresh_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(184);
+/* harmony import */ var _steps_refresh_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7241);
 
 await (0,_steps_refresh_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -53469,7 +53469,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 184:
+/***/ 7241:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58486,6 +58486,42 @@ function parseSpec(text) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/system/detached-side.ts
+/**
+ * The helper's side of system/detached.ts: read the spec from stdin, say `ready` on the descriptor main
+ * waits on, and log timestamped lines to the log file (never a secret).
+ */
+
+async function readStdin() {
+    const chunks = [];
+    for await (const chunk of process.stdin)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** Tells main the helper runs (`readyFd` from the spec; nothing when main did not ask). */
+function sayReady(readyFd) {
+    if (readyFd === undefined)
+        return;
+    try {
+        (0,external_node_fs_.writeSync)(readyFd, 'ready\n');
+        (0,external_node_fs_.closeSync)(readyFd);
+    }
+    catch {
+        // main stopped waiting: it reports that itself
+    }
+}
+/** `<time> <name>[<pid>] <line>` to `fd`; silent once the log is gone with the job's temporary folder. */
+function helperLog(fd, name) {
+    return (line) => {
+        try {
+            (0,external_node_fs_.writeSync)(fd, `${new Date().toISOString()} ${name}[${process.pid}] ${line}\n`);
+        }
+        catch {
+            // the log is gone with the job's temporary folder: nothing left to tell
+        }
+    };
+}
+
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:os"
@@ -59249,14 +59285,9 @@ function realSystem() {
 
 
 
+
 /** The loop retries: one attempt per mint or exchange call. */
 const ONE_ATTEMPT = { baseMs: 0, maxDelayMs: 0, totalMs: 0, maxAttempts: 1 };
-async function readStdin() {
-    const chunks = [];
-    for await (const chunk of process.stdin)
-        chunks.push(chunk);
-    return Buffer.concat(chunks).toString('utf8');
-}
 /** The real system, but commands it runs (sudo and the root helper) never see the request token. */
 function scrubbedSystem() {
     const sys = realSystem();
@@ -59265,27 +59296,6 @@ function scrubbedSystem() {
         ...sys,
         exec: { run: (command, args, options) => runCommand(command, args, { env, ...options }) },
     };
-}
-function logger(fd) {
-    return (line) => {
-        try {
-            (0,external_node_fs_.writeSync)(fd, `${new Date().toISOString()} refresher[${process.pid}] ${line}\n`);
-        }
-        catch {
-            // the log is gone with the job's temporary folder: nothing left to tell
-        }
-    };
-}
-function sayReady(spec) {
-    if (spec.readyFd === undefined)
-        return;
-    try {
-        (0,external_node_fs_.writeSync)(spec.readyFd, 'ready\n');
-        (0,external_node_fs_.closeSync)(spec.readyFd);
-    }
-    catch {
-        // main stopped waiting: it reports that itself
-    }
 }
 async function run() {
     let spec;
@@ -59296,7 +59306,7 @@ async function run() {
         process.stderr.write(`nix-cache-action refresher: ${errors_errorMessage(error)}\n`);
         process.exit(2);
     }
-    const log = logger((0,external_node_fs_.openSync)(spec.logFile, 'a', 0o600));
+    const log = helperLog((0,external_node_fs_.openSync)(spec.logFile, 'a', 0o600), 'refresher');
     // getIDToken reads these from the environment; only this process has them.
     process.env[ID_TOKEN_URL_VAR] = spec.idTokenRequest.url;
     process.env[ID_TOKEN_TOKEN_VAR] = spec.idTokenRequest.token;
@@ -59327,7 +59337,7 @@ async function run() {
     process.on('SIGHUP', () => undefined);
     log(`started for the ${renewal.what}: current credential valid until ${new Date(spec.expiresAt).toISOString()}; ` +
         `${describeTargets(spec.renewal)}; ends when ${spec.lifeline} is gone`);
-    sayReady(spec);
+    sayReady(spec.readyFd);
     const result = await runRefresher({ obtainedAt: spec.issuedAt, expiresAt: spec.expiresAt }, {
         renewal,
         apply: async (writes) => {

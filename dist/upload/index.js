@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 463:
+/***/ 116:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -799,6 +799,11 @@ class NixCopyLog {
     }
 }
 
+;// CONCATENATED MODULE: ./src/push/types.ts
+/** The shapes shared by the push stage: discovery, selection, upstream checks, copying, verification. */
+/** `nix copy` processes at once by default (measured: 8 is ≈ 6× one copy on a cache 50 ms away). */
+const DEFAULT_PUSH_JOBS = 8;
+
 ;// CONCATENATED MODULE: ./src/push/schedule.ts
 /**
  * The push itself: `nix copy` of a topologically ordered set of paths, several copies at a time (batches
@@ -813,7 +818,8 @@ class NixCopyLog {
 
 
 /** Concurrent `nix copy` processes when the caller does not say (see bench/push-latency.bench.mjs). */
-const DEFAULT_JOBS = 8;
+
+
 const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_HEARTBEAT_MS = 30_000;
 const DRAIN_BOUND_REACHED = 'drain bound reached';
@@ -834,7 +840,7 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 async function pushPaths(paths, opts) {
     const now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? realSleep;
-    const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_JOBS));
+    const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_PUSH_JOBS));
     const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
     const backoff = opts.backoff ?? defaultBackoff;
     const started = now();
@@ -2354,6 +2360,42 @@ function parseRecord(text) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/system/detached-side.ts
+/**
+ * The helper's side of system/detached.ts: read the spec from stdin, say `ready` on the descriptor main
+ * waits on, and log timestamped lines to the log file (never a secret).
+ */
+
+async function readStdin() {
+    const chunks = [];
+    for await (const chunk of process.stdin)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** Tells main the helper runs (`readyFd` from the spec; nothing when main did not ask). */
+function sayReady(readyFd) {
+    if (readyFd === undefined)
+        return;
+    try {
+        (0,external_node_fs_namespaceObject.writeSync)(readyFd, 'ready\n');
+        (0,external_node_fs_namespaceObject.closeSync)(readyFd);
+    }
+    catch {
+        // main stopped waiting: it reports that itself
+    }
+}
+/** `<time> <name>[<pid>] <line>` to `fd`; silent once the log is gone with the job's temporary folder. */
+function helperLog(fd, name) {
+    return (line) => {
+        try {
+            (0,external_node_fs_namespaceObject.writeSync)(fd, `${new Date().toISOString()} ${name}[${process.pid}] ${line}\n`);
+        }
+        catch {
+            // the log is gone with the job's temporary folder: nothing left to tell
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/system/stream.ts
@@ -2517,14 +2559,9 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
 
 
 
+
 const POLL_MS = 500;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function readStdin() {
-    const chunks = [];
-    for await (const chunk of process.stdin)
-        chunks.push(chunk);
-    return Buffer.concat(chunks).toString('utf8');
-}
 /** Reads what was appended to the queue since `offset`. */
 async function readFrom(path, offset) {
     const handle = await (0,promises_namespaceObject.open)(path, 'r').catch(() => undefined);
@@ -2563,15 +2600,7 @@ async function run() {
         process.stderr.write(`nix-cache-action uploader: ${errorMessage(error)}\n`);
         process.exit(2);
     }
-    const logFd = (0,external_node_fs_namespaceObject.openSync)(spec.logFile, 'a', 0o600);
-    const log = (line) => {
-        try {
-            (0,external_node_fs_namespaceObject.writeSync)(logFd, `${new Date().toISOString()} uploader[${process.pid}] ${line}\n`);
-        }
-        catch {
-            // the log went with the job's temporary folder
-        }
-    };
+    const log = helperLog((0,external_node_fs_namespaceObject.openSync)(spec.logFile, 'a', 0o600), 'uploader');
     const env = {};
     for (const [k, v] of Object.entries(process.env))
         if (v !== undefined)
@@ -2595,15 +2624,7 @@ async function run() {
         stop.abort();
     });
     process.on('SIGHUP', () => undefined);
-    if (spec.readyFd !== undefined) {
-        try {
-            (0,external_node_fs_namespaceObject.writeSync)(spec.readyFd, 'ready\n');
-            (0,external_node_fs_namespaceObject.closeSync)(spec.readyFd);
-        }
-        catch {
-            // main stopped waiting: it reports that itself
-        }
-    }
+    sayReady(spec.readyFd);
     log(`started: reading ${spec.queue}; ends when ${spec.lifeline} is gone`);
     const handled = new Set(); // pushed, present, skipped or failed: not tried again here
     const upstreamHas = new Set();
@@ -2677,7 +2698,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(463);
+/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(116);
 
 await (0,_steps_upload_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -6,7 +6,7 @@ import { parseStoreUrls } from '../config/validate.js';
 import type { StoreUrl } from '../config/types.js';
 import { ActionError } from '../util/errors.js';
 import { parseSecretKey } from './signing.js';
-import type { PushFilters } from './types.js';
+import { DEFAULT_PUSH_JOBS, type PushFilters } from './types.js';
 
 export const COMPRESSIONS = ['zstd', 'xz', 'bzip2', 'br', 'gzip', 'none'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
@@ -41,7 +41,6 @@ export interface PushInputs {
 export type Reader = (name: string) => string;
 type BooleanParser = (name: string, raw: string, fallback: boolean) => boolean;
 
-export const DEFAULT_PUSH_JOBS = 8;
 export const DEFAULT_PUSH_TIMEOUT_SECONDS = 900;
 
 /** A regular expression input ('' gives undefined); the error quotes the engine's complaint, not the value. */

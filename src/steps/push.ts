@@ -10,7 +10,7 @@ import { queryPathInfo } from '../push/path-info.js';
 import { type PushReport, heartbeatLine, pushRows } from '../push/report.js';
 import { pushPaths } from '../push/schedule.js';
 import { selectPush } from '../push/select.js';
-import { listStore, newEntries, readSnapshot } from '../push/snapshot.js';
+import { newSinceSnapshot } from '../push/snapshot.js';
 import type { PathInfo, PushOutcome } from '../push/types.js';
 import { checkUpstream } from '../push/upstream.js';
 import { displayUrl } from '../push/url.js';
@@ -22,7 +22,7 @@ import type { System } from '../system/types.js';
 import { errorMessage } from '../util/errors.js';
 import { cacheEnv, pushUrl, removeSigningKey, stopUploader, writeSigningKey } from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
-import { createVerifier, daemonNetrc } from './push-verify.js';
+import { cacheNetrc, createVerifier } from './push-verify.js';
 import { cachedNetrc, pushTarget } from '../push/target.js';
 
 export interface PushResult {
@@ -52,15 +52,15 @@ export async function pushStage(
   const env = copyEnv(sys, push.cache);
   const settings = inputs.push;
 
-  const before = await readSnapshot(push.snapshot);
-  if (before === undefined) {
+  // The snapshot is read while the store is listed.
+  const candidates = await newSinceSnapshot(push.snapshot, push.storeDir);
+  if (candidates === undefined) {
     return {
       report: undefined,
       problem: `the store listing main saved (${push.snapshot}) is gone: nothing pushed`,
     };
   }
   const discovered = await core.group('Find what the job added to the store', async () => {
-    const candidates = newEntries(before, await listStore(push.storeDir), push.storeDir);
     // Unless derivations are pushed, their closure (sources, builders) is not what the job built.
     const asked = settings.filters.derivations ? candidates : candidates.filter((p) => !p.endsWith('.drv'));
     const { valid, invalid } = await queryPathInfo(sys.exec, asked, { closure: true, env });
@@ -101,7 +101,7 @@ export async function pushStage(
     const target = await pushTarget(
       push.cache,
       chosen,
-      cachedNetrc(() => daemonNetrc(state, files, true)),
+      cachedNetrc(() => cacheNetrc(state, files, 'user')),
     );
     selection = target.selection;
     if (target.note !== undefined) core.info(target.note);

@@ -3,7 +3,7 @@
  * renewals until post stops it, the job is over, or the hard cap. It writes only to its log file
  * (renewals and expiries, never a token); the ID-token request variables live in its own environment.
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ownedFiles } from '../config/files.js';
@@ -12,6 +12,7 @@ import { applyWrites, describeTargets, renewalFor } from '../login/refresh/renew
 import { type RefresherSpec, parseSpec } from '../login/refresh/spec.js';
 import { ID_TOKEN_TOKEN_VAR, ID_TOKEN_URL_VAR, createMintIdToken } from '../login/oidc.js';
 import { type RetryPolicy, realTiming } from '../login/retry.js';
+import { helperLog, readStdin, sayReady } from '../system/detached-side.js';
 import { privilegedFor } from '../system/privileged.js';
 import { runCommand } from '../system/exec.js';
 import { realSystem } from '../system/real.js';
@@ -20,12 +21,6 @@ import { errorMessage } from '../util/errors.js';
 
 /** The loop retries: one attempt per mint or exchange call. */
 const ONE_ATTEMPT: RetryPolicy = { baseMs: 0, maxDelayMs: 0, totalMs: 0, maxAttempts: 1 };
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The real system, but commands it runs (sudo and the root helper) never see the request token. */
 function scrubbedSystem(): System {
@@ -42,26 +37,6 @@ function scrubbedSystem(): System {
   };
 }
 
-function logger(fd: number): (line: string) => void {
-  return (line) => {
-    try {
-      writeSync(fd, `${new Date().toISOString()} refresher[${process.pid}] ${line}\n`);
-    } catch {
-      // the log is gone with the job's temporary folder: nothing left to tell
-    }
-  };
-}
-
-function sayReady(spec: RefresherSpec): void {
-  if (spec.readyFd === undefined) return;
-  try {
-    writeSync(spec.readyFd, 'ready\n');
-    closeSync(spec.readyFd);
-  } catch {
-    // main stopped waiting: it reports that itself
-  }
-}
-
 export async function run(): Promise<void> {
   let spec: RefresherSpec;
   try {
@@ -70,7 +45,7 @@ export async function run(): Promise<void> {
     process.stderr.write(`nix-cache-action refresher: ${errorMessage(error)}\n`);
     process.exit(2);
   }
-  const log = logger(openSync(spec.logFile, 'a', 0o600));
+  const log = helperLog(openSync(spec.logFile, 'a', 0o600), 'refresher');
   // getIDToken reads these from the environment; only this process has them.
   process.env[ID_TOKEN_URL_VAR] = spec.idTokenRequest.url;
   process.env[ID_TOKEN_TOKEN_VAR] = spec.idTokenRequest.token;
@@ -104,7 +79,7 @@ export async function run(): Promise<void> {
     `started for the ${renewal.what}: current credential valid until ${new Date(spec.expiresAt).toISOString()}; ` +
       `${describeTargets(spec.renewal)}; ends when ${spec.lifeline} is gone`,
   );
-  sayReady(spec);
+  sayReady(spec.readyFd);
   const result = await runRefresher(
     { obtainedAt: spec.issuedAt, expiresAt: spec.expiresAt },
     {

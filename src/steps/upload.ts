@@ -4,7 +4,7 @@
  * filters and upstream check, and pushes while the job runs. Post stops it and pushes the rest; every
  * path it pushed is recorded so post can report it. It never holds a secret.
  */
-import { appendFileSync, closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, openSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { type QueuedBuild, parseQueue } from '../push/hook.js';
 import { queryPathInfo } from '../push/path-info.js';
@@ -13,18 +13,13 @@ import { selectPush } from '../push/select.js';
 import { cachedNetrc, pushTarget } from '../push/target.js';
 import { checkUpstream } from '../push/upstream.js';
 import { type UploaderSpec, filtersOf, parseUploaderSpec } from '../push/uploader-spec.js';
+import { helperLog, readStdin, sayReady } from '../system/detached-side.js';
 import { runCommand } from '../system/exec.js';
 import { streamCommand } from '../system/stream.js';
 import { errorMessage } from '../util/errors.js';
 
 const POLL_MS = 500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Reads what was appended to the queue since `offset`. */
 async function readFrom(path: string, offset: number): Promise<{ text: string; offset: number }> {
@@ -60,14 +55,7 @@ export async function run(): Promise<void> {
     process.stderr.write(`nix-cache-action uploader: ${errorMessage(error)}\n`);
     process.exit(2);
   }
-  const logFd = openSync(spec.logFile, 'a', 0o600);
-  const log = (line: string): void => {
-    try {
-      writeSync(logFd, `${new Date().toISOString()} uploader[${process.pid}] ${line}\n`);
-    } catch {
-      // the log went with the job's temporary folder
-    }
-  };
+  const log = helperLog(openSync(spec.logFile, 'a', 0o600), 'uploader');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, spec.env);
@@ -89,14 +77,7 @@ export async function run(): Promise<void> {
   });
   process.on('SIGHUP', () => undefined);
 
-  if (spec.readyFd !== undefined) {
-    try {
-      writeSync(spec.readyFd, 'ready\n');
-      closeSync(spec.readyFd);
-    } catch {
-      // main stopped waiting: it reports that itself
-    }
-  }
+  sayReady(spec.readyFd);
   log(`started: reading ${spec.queue}; ends when ${spec.lifeline} is gone`);
 
   const handled = new Set<string>(); // pushed, present, skipped or failed: not tried again here
