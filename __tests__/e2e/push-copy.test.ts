@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DRAIN_BOUND_REACHED, pushPaths, type PushOptions } from '../../src/push/schedule.js';
 import type { PathInfo, PushOutcome, PushProgress } from '../../src/push/types.js';
-import { streamCommand } from '../../src/system/stream.js';
+import { streamCommand, type StreamRunner } from '../../src/system/stream.js';
 import { startCacheServer, type CacheServer } from '../servers/cache.js';
 import type { RequestRecord } from '../servers/http.js';
 import { describeE2E } from '../testbed/e2e.js';
@@ -87,6 +87,54 @@ async function startCache(): Promise<CacheServer> {
   return cache;
 }
 
+/** What a failed expectation shows: each `nix copy`'s messages and the cache's request log, timed. */
+interface Trace {
+  readonly run: StreamRunner;
+  readonly show: (cache: CacheServer, logs?: readonly string[]) => Record<string, readonly string[]>;
+}
+
+function trace(): Trace {
+  const t0 = performance.now();
+  const at = (t: number | undefined): string => (t === undefined ? '…' : (t - t0).toFixed(0));
+  const lines: string[] = [];
+  let copies = 0;
+  const run: StreamRunner = async (command, args, options = {}) => {
+    const n = ++copies;
+    lines.push(
+      `${at(performance.now())} copy ${n}: ${args.filter((a) => a.startsWith('/nix/store/')).length} paths`,
+    );
+    const res = await streamCommand(command, args, {
+      ...options,
+      onStderrLine: (line) => {
+        if (/"action":"(msg|start)"/.test(line))
+          lines.push(`${at(performance.now())} copy ${n}: ${line.slice(0, 240)}`);
+        options.onStderrLine?.(line);
+      },
+    });
+    lines.push(`${at(performance.now())} copy ${n}: exit ${res.code}${res.aborted ? ' (stopped)' : ''}`);
+    return res;
+  };
+  const show = (cache: CacheServer, logs: readonly string[] = []): Record<string, readonly string[]> => ({
+    log: logs,
+    copies: lines,
+    requests: cache.http.requests.map(
+      (r) =>
+        `${at(r.start)}–${at(r.end)} ${r.method} ${r.path} ${r.status}${r.fault === undefined ? '' : ` (${r.fault})`}`,
+    ),
+  });
+  return { run, show };
+}
+
+/** Expects a push with nothing failed and no drain bound; on failure shows the trace. */
+function expectComplete(outcome: PushOutcome, diagnosis: () => Record<string, readonly string[]>): void {
+  const ok = outcome.failed.length === 0 && !outcome.timedOut;
+  expect({
+    failed: outcome.failed,
+    timedOut: outcome.timedOut,
+    ...(ok ? {} : { diagnosis: diagnosis() }),
+  }).toEqual({ failed: [], timedOut: false });
+}
+
 function push(
   b: Bed,
   url: string,
@@ -150,8 +198,10 @@ describeE2E('pushPaths with the real nix copy', () => {
     const b = await bed();
     const infos = await buildPaths(b);
     const cache = await startCache();
-    const outcome = await push(b, cache.url, infos);
-    expect(outcome).toMatchObject({ failed: [], present: [], timedOut: false });
+    const t = trace();
+    const outcome = await push(b, cache.url, infos, { run: t.run });
+    expectComplete(outcome, () => t.show(cache));
+    expect(outcome.present).toEqual([]);
     expect(outcome.pushed.map((p) => p.path).sort()).toEqual(infos.map((i) => i.path).sort());
     for (const info of infos) expect(cache.has(info.path)).toBe(true);
     expectOrderedUploads(cache, infos);
@@ -186,8 +236,15 @@ describeE2E('pushPaths with the real nix copy', () => {
       match: /^PUT \/[0-9a-z]{32}\.narinfo$/,
     });
     const logs: string[] = [];
-    const outcome = await push(b, cache.url, infos, { log: (l) => logs.push(l) });
-    expect(outcome).toMatchObject({ failed: [], timedOut: false });
+    const t = trace();
+    // Nix gives up a transfer stalled this long and the copy is run again; the drain bound is far off.
+    const outcome = await push(b, cache.url, infos, {
+      log: (l) => logs.push(l),
+      run: t.run,
+      deadline: Date.now() + 90_000,
+      copy: { extraArgs: ['--option', 'netrc-file', b.netrc], stalledTimeoutSec: 15 },
+    });
+    expectComplete(outcome, () => t.show(cache, logs));
     expect(outcome.pushed).toHaveLength(infos.length);
     expect(cache.http.pendingFaults).toBe(0);
     const statuses = cache.http.requests.filter((r) => r.method === 'PUT').map((r) => r.status);
