@@ -16,19 +16,16 @@ import { startOidcServer } from '../servers/oidc.js';
 import { describeE2E } from '../testbed/e2e.js';
 import { RUNNER, copySampleFlake, testbed, userInfo } from '../testbed/run-as.js';
 import { filesContaining } from './support/files.js';
-import { type SigningKey, deletePaths, isValidPath, newSigningKey } from './support/private-cache.js';
+import {
+  type SigningKey,
+  deletePaths,
+  isValidPath,
+  newSigningKey,
+  outPath,
+} from './support/private-cache.js';
 
 const TOKEN = 'push-test-token-0123456789';
 const NIX_FLAGS = "--extra-experimental-features 'nix-command flakes' --option flake-registry ''";
-
-/** Store paths of one flake attribute's output and closure, evaluated as root (no build). */
-function outPath(flake: string, attr: string): string {
-  return execFileSync(
-    'nix',
-    ['--extra-experimental-features', 'nix-command flakes', 'eval', '--raw', `path:${flake}#${attr}.outPath`],
-    { encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'daemon' } },
-  ).trim();
-}
 
 const hashOf = (path: string): string => path.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 

@@ -35844,6 +35844,14 @@ async function rollBack(deps, root, state, daemon, socket, cause) {
 function actionTemp(sys) {
     return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
 }
+/**
+ * The push's own narinfo disk cache (its XDG_CACHE_HOME). Nix remembers a cache's "present" answers
+ * for 30 days in `~/.cache/nix`; on a self-hosted runner that outlives a cache emptied since, and a
+ * `nix copy` trusting it skips what the cache lost. Fresh for each job, removed by post.
+ */
+function paths_pushCacheHome(sys) {
+    return `${actionTemp(sys)}/push/xdg-cache`;
+}
 /** Root's and the job user's AWS shared files. */
 function awsFilePaths(sys) {
     const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
@@ -36947,9 +36955,18 @@ function uploaderEnv(env) {
             out[k] = v;
     return out;
 }
-/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+/**
+ * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ */
 function cacheEnv(sys, cache) {
-    return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
+    return {
+        XDG_CACHE_HOME: paths_pushCacheHome(sys),
+        ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+    };
+}
+async function removePushCacheHome(sys) {
+    await rm(pushCacheHome(sys), { recursive: true, force: true });
 }
 /** Where the signing key lives while it is needed (0600, the job user's). */
 const signingKeyPath = (sys) => `${actionTemp(sys)}/push/signing-key`;

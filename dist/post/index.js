@@ -34269,6 +34269,14 @@ function s3CopyEnv(files) {
 function paths_actionTemp(sys) {
     return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
 }
+/**
+ * The push's own narinfo disk cache (its XDG_CACHE_HOME). Nix remembers a cache's "present" answers
+ * for 30 days in `~/.cache/nix`; on a self-hosted runner that outlives a cache emptied since, and a
+ * `nix copy` trusting it skips what the cache lost. Fresh for each job, removed by post.
+ */
+function pushCacheHome(sys) {
+    return `${paths_actionTemp(sys)}/push/xdg-cache`;
+}
 /** Root's and the job user's AWS shared files. */
 function awsFilePaths(sys) {
     const rootHome = sys.host.platform === 'darwin' ? '/var/root' : '/root';
@@ -34308,9 +34316,18 @@ function uploaderEnv(env) {
             out[k] = v;
     return out;
 }
-/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+/**
+ * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ */
 function cacheEnv(sys, cache) {
-    return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
+    return {
+        XDG_CACHE_HOME: pushCacheHome(sys),
+        ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+    };
+}
+async function removePushCacheHome(sys) {
+    await (0,promises_.rm)(pushCacheHome(sys), { recursive: true, force: true });
 }
 /** Where the signing key lives while it is needed (0600, the job user's). */
 const signingKeyPath = (sys) => `${paths_actionTemp(sys)}/push/signing-key`;
@@ -35288,8 +35305,9 @@ async function runPush(sys, state, inputs, files) {
         result = { report: undefined, problem: `the push stopped: ${(0,errors/* errorMessage */.g)(error)}` };
     }
     finally {
-        // The uploader's copy of the key, or ours: gone whatever happened.
+        // The uploader's copy of the key, or ours: gone whatever happened; so is Nix's memory of the cache.
         await removeSigningKey(sys);
+        await removePushCacheHome(sys);
     }
     if (result.report !== undefined) {
         const rows = pushRows(result.report);

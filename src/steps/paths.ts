@@ -5,6 +5,15 @@ export function actionTemp(sys: System): string {
   return `${sys.env['RUNNER_TEMP'] ?? `${sys.host.home}/.cache`}/nix-cache-action`;
 }
 
+/**
+ * The push's own narinfo disk cache (its XDG_CACHE_HOME). Nix remembers a cache's "present" answers
+ * for 30 days in `~/.cache/nix`; on a self-hosted runner that outlives a cache emptied since, and a
+ * `nix copy` trusting it skips what the cache lost. Fresh for each job, removed by post.
+ */
+export function pushCacheHome(sys: System): string {
+  return `${actionTemp(sys)}/push/xdg-cache`;
+}
+
 /** Where an AWS session's shared files are. */
 export interface AwsFiles {
   readonly credentials: string;

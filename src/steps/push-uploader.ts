@@ -20,7 +20,7 @@ import type { UploaderState } from '../state.js';
 import { READY_FD, startDetached, stopDetached } from '../system/detached.js';
 import type { System } from '../system/types.js';
 import { s3CopyEnv } from '../login/aws/nix-s3.js';
-import { actionTemp, awsFilePaths } from './paths.js';
+import { actionTemp, awsFilePaths, pushCacheHome } from './paths.js';
 
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED =
@@ -32,9 +32,19 @@ export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): 
   return out;
 }
 
-/** Extra environment `nix copy` needs for our cache: the job user's AWS files for an s3:// store. */
+/**
+ * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ */
 export function cacheEnv(sys: System, cache: string): Record<string, string> {
-  return cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {};
+  return {
+    XDG_CACHE_HOME: pushCacheHome(sys),
+    ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+  };
+}
+
+export async function removePushCacheHome(sys: System): Promise<void> {
+  await rm(pushCacheHome(sys), { recursive: true, force: true });
 }
 
 /** Where the signing key lives while it is needed (0600, the job user's). */

@@ -20,7 +20,14 @@ import type { RecordedPush } from '../push/uploader-spec.js';
 import { streamCommand } from '../system/stream.js';
 import type { System } from '../system/types.js';
 import { errorMessage } from '../util/errors.js';
-import { cacheEnv, pushUrl, removeSigningKey, stopUploader, writeSigningKey } from './push-uploader.js';
+import {
+  cacheEnv,
+  pushUrl,
+  removePushCacheHome,
+  removeSigningKey,
+  stopUploader,
+  writeSigningKey,
+} from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
 import { cacheNetrc, createVerifier } from './push-verify.js';
 import { cachedNetrc, pushTarget } from '../push/target.js';
@@ -212,8 +219,9 @@ export async function runPush(
   } catch (error: unknown) {
     result = { report: undefined, problem: `the push stopped: ${errorMessage(error)}` };
   } finally {
-    // The uploader's copy of the key, or ours: gone whatever happened.
+    // The uploader's copy of the key, or ours: gone whatever happened; so is Nix's memory of the cache.
     await removeSigningKey(sys);
+    await removePushCacheHome(sys);
   }
   if (result.report !== undefined) {
     const rows = pushRows(result.report);

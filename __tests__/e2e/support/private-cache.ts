@@ -81,6 +81,15 @@ export async function privateCache(options: CacheServerOptions): Promise<Private
   };
 }
 
+/** A flake attribute's output path, evaluated as root (no build). */
+export function outPath(flake: string, attr: string): string {
+  return execFileSync(
+    'nix',
+    ['--extra-experimental-features', 'nix-command flakes', 'eval', '--raw', `path:${flake}#${attr}.outPath`],
+    { encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'daemon' } },
+  ).trim();
+}
+
 /** Removes paths from the local store (a daemon-built path is root's to delete). */
 export function deletePaths(paths: readonly string[]): void {
   execFileSync('nix-store', ['--delete', ...paths], {

@@ -1,0 +1,21 @@
+import { describe, expect, it } from '@jest/globals';
+import { cacheEnv } from '../../../src/steps/push-uploader.js';
+import { fakeSystem } from '../daemon/fakes.js';
+
+const sys = fakeSystem({ platform: 'linux', commands: [], env: { RUNNER_TEMP: '/runner/_temp' } });
+
+describe('cacheEnv: the environment of the push’s nix copy', () => {
+  it('gives every push a narinfo disk cache of the job’s own, under RUNNER_TEMP', () => {
+    for (const cache of ['https://cache.example.org', 'file:///srv/cache', 's3://bucket?region=eu-west-1']) {
+      expect(cacheEnv(sys, cache)['XDG_CACHE_HOME']).toBe('/runner/_temp/nix-cache-action/push/xdg-cache');
+    }
+  });
+
+  it('adds the job user’s AWS files for an s3:// cache only', () => {
+    expect(Object.keys(cacheEnv(sys, 'https://cache.example.org'))).toEqual(['XDG_CACHE_HOME']);
+    expect(cacheEnv(sys, 's3://bucket')).toMatchObject({
+      AWS_SHARED_CREDENTIALS_FILE: '/runner/_temp/nix-cache-action/aws/credentials',
+      AWS_CONFIG_FILE: '/runner/_temp/nix-cache-action/aws/config',
+    });
+  });
+});
