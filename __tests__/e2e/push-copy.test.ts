@@ -288,7 +288,7 @@ describeE2E('pushPaths with the real nix copy', () => {
     const took = Date.now() - started;
     expect(outcome.timedOut).toBe(true);
     expect(took).toBeGreaterThanOrEqual(5000);
-    expect(took).toBeLessThan(5000 + 3000); // SIGTERM, at worst SIGKILL after 2 s
+    expect(took).toBeLessThan(5000 + 6000); // SIGTERM, at worst SIGKILL after 2 s, on a busy machine
     expect(outcome.pushed).toEqual([]);
     expect(outcome.failed.map((f) => f.reason)).toEqual(infos.map(() => DRAIN_BOUND_REACHED));
     expect(beats.length).toBeGreaterThanOrEqual(4);

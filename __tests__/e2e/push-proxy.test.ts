@@ -102,7 +102,6 @@ async function nixCopy(
 }
 
 const hashOf = (p: string): string => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describeE2E('the push proxy with the real nix copy', () => {
   it('gets a path whose reference only upstream has into the cache, which nix copy alone refuses', async () => {
@@ -160,45 +159,41 @@ describeE2E('the push proxy with the real nix copy', () => {
     );
   });
 
-  it('adds little to the time of a ~50 MB push', async () => {
+  it('streams a ~50 MB push through, compressed and not, as a direct copy would store it', async () => {
     const b = await bed();
-    const data = join(b.work, `nca-proxy-bench-${randomBytes(6).toString('hex')}`);
+    const data = join(b.work, `nca-proxy-big-${randomBytes(6).toString('hex')}`);
     await writeFile(data, randomBytes(50 * 1000 * 1000));
     const added = await run('nix-store', ['--add', data], { env: b.env });
     const path = added.stdout.trim();
     cleanups.push(() => run('nix-store', ['--delete', path], { env: b.env }));
 
+    // Times are shown, not judged (a shared machine is noisy): bench/ measures speed.
     const figures: string[] = [];
     for (const compression of ['zstd', 'none']) {
-      const direct: number[] = [];
-      const proxied: number[] = [];
-      for (let round = 0; round < 5; round++) {
-        const plain = await startCache();
-        const d = await nixCopy(b, `${plain.url}?compression=${compression}`, [path], b.goodNetrc);
-        expect(d.code).toBe(0);
-        expect(plain.has(path)).toBe(true);
-        direct.push(d.ms);
+      const plain = await startCache();
+      const d = await nixCopy(b, `${plain.url}?compression=${compression}`, [path], b.goodNetrc);
+      expect(d.code).toBe(0);
 
-        const viaProxy = await startCache();
-        const proxy = await startPushProxy({
-          target: viaProxy.url,
-          virtual: new Map(),
-          authorization: () => Promise.resolve(AUTHORIZATION),
-        });
-        cleanups.push(() => proxy.close());
-        const p = await nixCopy(b, `${proxy.url}?compression=${compression}`, [path], b.wrongNetrc);
-        expect(p.code).toBe(0);
-        expect(viaProxy.has(path)).toBe(true);
-        proxied.push(p.ms);
-      }
-      const ratio = median(proxied) / median(direct);
+      const viaProxy = await startCache();
+      const proxy = await startPushProxy({
+        target: viaProxy.url,
+        virtual: new Map(),
+        authorization: () => Promise.resolve(AUTHORIZATION),
+      });
+      cleanups.push(() => proxy.close());
+      const p = await nixCopy(b, `${proxy.url}?compression=${compression}`, [path], b.wrongNetrc);
+      expect(p.code).toBe(0);
+      // The same narinfo either way (Nix's compression is deterministic), and every NAR byte arrived.
+      const direct = plain.narinfos().find((n) => n.storePath === path);
+      const proxied = viaProxy.narinfos().find((n) => n.storePath === path);
+      expect(proxied).toEqual(direct);
+      const narPut = viaProxy.http.requests.find((r) => r.method === 'PUT' && r.path.startsWith('/nar/'));
+      expect(narPut?.status).toBe(201);
+      expect(narPut?.bodySize).toBe(proxied?.fileSize);
       figures.push(
-        `compression=${compression}: direct ${direct.map((ms) => ms.toFixed(0)).join('/')} ms, ` +
-          `proxy ${proxied.map((ms) => ms.toFixed(0)).join('/')} ms, median ratio ${ratio.toFixed(3)}`,
+        `compression=${compression}: direct ${d.ms.toFixed(0)} ms, through the proxy ${p.ms.toFixed(0)} ms`,
       );
-      // Loose: a shared machine is noisy; the figures are what matters.
-      expect(ratio).toBeLessThan(1.6);
     }
-    console.log(`push proxy overhead, 50 MB of random data:\n${figures.join('\n')}`);
+    console.log(`push proxy, 50 MB of random data:\n${figures.join('\n')}`);
   });
 });

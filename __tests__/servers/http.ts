@@ -288,3 +288,16 @@ export async function startServer(handler: Handler, opts: ServerOptions = {}): P
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): TestResponse {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
 }
+
+/** The largest number of requests in `log` the server held at once (concurrency, not timing). */
+export function maxOverlap(log: readonly RequestRecord[]): number {
+  const edges = log.flatMap((r) => [
+    { t: r.start, d: 1 },
+    { t: r.end ?? Infinity, d: -1 },
+  ]);
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}

@@ -388,7 +388,7 @@ describe('startPushProxy', () => {
     await until(() => cache.http.requests.length === 1);
     const started = Date.now();
     await proxy.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // the hang lasts until close: a guard against waiting on it
     expect(String(await pending)).toMatch(/socket hang up|ECONNRESET/);
     await proxy.close(); // twice is fine
   });

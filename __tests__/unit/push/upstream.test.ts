@@ -11,7 +11,7 @@ import {
   storeHash,
   type FetchLike,
 } from '../../../src/push/http.js';
-import { startServer, type RequestRecord, type TestServer } from '../../servers/http.js';
+import { maxOverlap, startServer, type TestServer } from '../../servers/http.js';
 
 const CACHE_DIR = fileURLToPath(new URL('../../fixtures/keys/cache', import.meta.url));
 
@@ -46,19 +46,6 @@ function track(server: TestServer): TestServer {
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-/** The largest number of requests the server held at once. */
-function maxOverlap(log: readonly RequestRecord[]): number {
-  const edges = log.flatMap((r) => [
-    { t: r.start, d: 1 },
-    { t: r.end ?? Infinity, d: -1 },
-  ]);
-  edges.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
-  return max;
-}
 
 /** A URL nothing listens on. */
 async function closedPortUrl(): Promise<string> {
@@ -104,15 +91,12 @@ describe('checkUpstream against loopback HTTP caches', () => {
     );
   });
 
-  it('runs requests concurrently: 64 paths at 50 ms each take far less than 64 × 50 ms', async () => {
+  it('runs requests concurrently: 64 paths at 50 ms each, more than 16 held by the server at once', async () => {
     const paths = storePaths(64);
     const cache = await cacheWith([]);
     cache.latencyMs = 50;
-    const started = performance.now();
     const result = await checkUpstream([cache.url], paths);
-    const elapsed = performance.now() - started;
     expect(result.checked).toBe(64);
-    expect(elapsed).toBeLessThan(64 * 50 * 0.25); // two waves of 32 take ~100 ms
     expect(maxOverlap(cache.requests)).toBeGreaterThan(16);
     expect(maxOverlap(cache.requests)).toBeLessThanOrEqual(32);
   });
@@ -168,7 +152,7 @@ describe('checkUpstream when an upstream does not answer', () => {
     const started = performance.now();
     try {
       const result = await checkUpstream([url], storePaths(200), { fetch: counting });
-      expect(performance.now() - started).toBeLessThan(1500);
+      expect(performance.now() - started).toBeLessThan(5000); // not curl's minutes: a guard, not a speed test
       expect(result.unreachable).toHaveLength(1);
       expect(result.unreachable[0]!.reason).toMatch(/DNS|within 1000 ms/);
       expect(asked.length).toBeLessThanOrEqual(2); // the probe, tried once more: no flood of lookups
@@ -185,7 +169,7 @@ describe('checkUpstream when an upstream does not answer', () => {
     const started = performance.now();
     const result = await checkUpstream([hung.url, good.url], paths);
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(2000);
+    expect(elapsed).toBeLessThan(5000); // one timeout, not one per path (the reason names it)
     expect(result.unreachable).toEqual([{ url: hung.url, reason: 'no answer within 1000 ms' }]);
     expect(hung.requests).toHaveLength(1);
     // The working upstream still answered for every path.

@@ -10,7 +10,7 @@ import { netrcAuthorization } from '../../../src/push/http.js';
 import { verifyPushed, type VerifyOptions } from '../../../src/push/verify.js';
 import { ActionError } from '../../../src/util/errors.js';
 import { startCacheServer, type CacheServer } from '../../servers/cache.js';
-import { startServer, type TestServer } from '../../servers/http.js';
+import { maxOverlap, startServer, type TestServer } from '../../servers/http.js';
 
 const KEYS = fileURLToPath(new URL('../../fixtures/keys/', import.meta.url));
 const PUBLIC = readFileSync(join(KEYS, 'test-cache-1.public'), 'utf8');
@@ -163,7 +163,7 @@ describe('verifyPushed over HTTP (loopback cache, narinfos signed by nix)', () =
         retryDelayMs: 1,
       }),
     );
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000); // not 200 timeouts: a guard, not a speed test
     expect(report.unreadable).toHaveLength(200);
     expect(report.unreadable[0]!.why).toBe('connection refused');
     expect(report.unreadable[199]!.why).toMatch(
@@ -171,12 +171,11 @@ describe('verifyPushed over HTTP (loopback cache, narinfos signed by nix)', () =
     );
   });
 
-  it('reads narinfos concurrently (40 at 50 ms each well under 40 × 50 ms)', async () => {
+  it('reads narinfos concurrently (40 at 50 ms each, more than 8 held by the cache at once)', async () => {
     cache.http.latencyMs = 50;
     const many = Array.from({ length: 40 }, (_, i) => ({ ...A, path: A.path.replace('fixture-a', `p${i}`) }));
-    const started = performance.now();
     const report = checked(await verifyHttp({ paths: many }));
-    expect(performance.now() - started).toBeLessThan(40 * 50 * 0.3);
+    expect(maxOverlap(cache.http.requests.filter((r) => r.path.endsWith('.narinfo')))).toBeGreaterThan(8);
     expect(report.mismatch).toHaveLength(40); // they all read A's narinfo, which is for another name
   });
 
