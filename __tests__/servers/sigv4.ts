@@ -64,18 +64,23 @@ export function checkSigV4(
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  // Non-S3 services encode each path segment twice (the SDK's default `uriEscapePath`).
+  // Non-S3 services encode each path segment twice (the SDK's default `uriEscapePath`); S3 once, and
+  // S3 signs the payload hash its client put in X-Amz-Content-Sha256.
+  const s3 = cred.service === 's3';
   const canonicalPath = req.path
     .split('/')
-    .map((seg) => rfc3986(rfc3986(decodeURIComponent(seg))))
+    .map((seg) => (s3 ? rfc3986(decodeURIComponent(seg)) : rfc3986(rfc3986(decodeURIComponent(seg)))))
     .join('/');
+  const payloadHash = s3 ? req.headers['x-amz-content-sha256'] : sha256(req.body);
+  if (s3 && payloadHash !== sha256(req.body) && payloadHash !== 'UNSIGNED-PAYLOAD')
+    return 'X-Amz-Content-Sha256 does not match the payload';
   const canonicalRequest = [
     req.method,
     canonicalPath,
     canonicalQuery,
     canonicalHeaders,
     cred.signedHeaders.join(';'),
-    sha256(req.body),
+    payloadHash,
   ].join('\n');
   const scope = `${cred.date}/${cred.region}/${cred.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');

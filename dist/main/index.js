@@ -35981,6 +35981,11 @@ function storeUrlWithProfile(url) {
     const kept = params.filter((p) => !/^profile=/u.test(p));
     return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
 }
+/** Whether an s3:// store URL names the action's profile (the cache's session is ours, from login). */
+function namesActionProfile(url) {
+    const m = /^s3:\/\/[^?#]+\?([^#]*)$/iu.exec(url);
+    return m?.[1]?.split('&').includes(`profile=${AWS_PROFILE_NAME}`) === true;
+}
 /**
  * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
  * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
@@ -36957,12 +36962,13 @@ function uploaderEnv(env) {
 }
 /**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
+ * action's login made (a bucket read with the job's own AWS setup keeps it).
  */
 function cacheEnv(sys, cache) {
     return {
         XDG_CACHE_HOME: paths_pushCacheHome(sys),
-        ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+        ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
     };
 }
 async function removePushCacheHome(sys) {

@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9985);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7077);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9985:
+/***/ 7077:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34246,6 +34246,11 @@ function storeUrlWithProfile(url) {
     const kept = params.filter((p) => !/^profile=/u.test(p));
     return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
 }
+/** Whether an s3:// store URL names the action's profile (the cache's session is ours, from login). */
+function namesActionProfile(url) {
+    const m = /^s3:\/\/[^?#]+\?([^#]*)$/iu.exec(url);
+    return m?.[1]?.split('&').includes(`profile=${aws_files/* AWS_PROFILE_NAME */.UG}`) === true;
+}
 /**
  * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
  * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
@@ -34318,12 +34323,13 @@ function uploaderEnv(env) {
 }
 /**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
+ * action's login made (a bucket read with the job's own AWS setup keeps it).
  */
 function cacheEnv(sys, cache) {
     return {
         XDG_CACHE_HOME: pushCacheHome(sys),
-        ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+        ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
     };
 }
 async function removePushCacheHome(sys) {
@@ -34409,7 +34415,7 @@ async function renewBeforePush(state, files) {
     if (spec === undefined)
         return;
     // Loaded only when there is something to renew (an AWS renewal brings the AWS SDK).
-    const { applyWrites, renewalFor } = await Promise.all(/* import() */[__nccwpck_require__.e(695), __nccwpck_require__.e(942)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9942));
+    const { applyWrites, renewalFor } = await Promise.all(/* import() */[__nccwpck_require__.e(118), __nccwpck_require__.e(869), __nccwpck_require__.e(695), __nccwpck_require__.e(942)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9942));
     const renewal = renewalFor(spec, {
         mint: oidc/* mintIdToken */.nT,
         exchange: {
@@ -34558,13 +34564,114 @@ function pathInfoFingerprint(info) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/push/s3-read.ts
+/**
+ * Reading an object of an s3:// binary cache the way Nix's S3 store does: the same bucket, region,
+ * endpoint and scheme from the store URL (path-style addressing when an endpoint is given, virtual-hosted
+ * otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
+ * signed with its Signature V4 signer. Used to read pushed narinfos back.
+ */
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/u;
+/** Where an s3:// store's objects are; throws on a URL Nix would not take either. */
+function s3Location(storeUrl) {
+    const url = new URL(storeUrl);
+    if (url.protocol !== 's3:')
+        throw new Error(`not an s3:// store URL`);
+    const bucket = url.hostname;
+    if (!BUCKET.test(bucket))
+        throw new Error(`'${bucket}' is not an S3 bucket name`);
+    const q = url.searchParams;
+    const region = q.get('region') ?? 'us-east-1';
+    if (!/^[a-z0-9-]{1,40}$/u.test(region))
+        throw new Error(`'${region}' is not an AWS region`);
+    const endpoint = q.get('endpoint') ?? '';
+    const scheme = q.get('scheme') ?? '';
+    if (scheme !== '' && scheme !== 'http' && scheme !== 'https')
+        throw new Error(`scheme '${scheme}' is not http(s)`);
+    let base;
+    if (endpoint === '') {
+        base = `https://${bucket}.s3.${region}.amazonaws.com`;
+    }
+    else {
+        const origin = /^https?:\/\//iu.test(endpoint)
+            ? endpoint
+            : `${scheme === '' ? 'https' : scheme}://${endpoint}`;
+        base = `${new URL(origin).origin}/${bucket}`;
+    }
+    return {
+        bucket,
+        region,
+        profile: q.get('profile') ?? undefined,
+        objectUrl: (key) => `${base}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    };
+}
+const bytes = (data) => typeof data === 'string'
+    ? Buffer.from(data, 'utf8')
+    : ArrayBuffer.isView(data)
+        ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+        : Buffer.from(data);
+/** SHA-256 and HMAC-SHA-256 for the signer, from node's crypto. */
+class NodeSha256 {
+    hash;
+    constructor(secret) {
+        this.hash = secret === undefined ? (0,external_node_crypto_.createHash)('sha256') : (0,external_node_crypto_.createHmac)('sha256', bytes(secret));
+    }
+    update(data) {
+        this.hash.update(bytes(data));
+    }
+    digest() {
+        return Promise.resolve(new Uint8Array(this.hash.digest()));
+    }
+}
+/** A signer for GETs of `location`'s objects with the session of its profile in these AWS files. */
+async function s3Signer(location, files) {
+    const [{ fromIni }, { SignatureV4 }] = await Promise.all([
+        Promise.all(/* import() */[__nccwpck_require__.e(118), __nccwpck_require__.e(869)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5869, 19)),
+        __nccwpck_require__.e(/* import() */ 118).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5118, 19)),
+    ]);
+    const signer = new SignatureV4({
+        credentials: fromIni({
+            ...(location.profile === undefined ? {} : { profile: location.profile }),
+            filepath: files.credentials,
+            configFilepath: files.config,
+            ignoreCache: true,
+        }),
+        region: location.region,
+        service: 's3',
+        sha256: NodeSha256,
+        uriEscapePath: false, // S3 keys are escaped once
+    });
+    return async (target) => {
+        const url = new URL(target);
+        const signed = await signer.sign({
+            method: 'GET',
+            protocol: url.protocol,
+            hostname: url.hostname,
+            ...(url.port === '' ? {} : { port: Number(url.port) }),
+            path: url.pathname,
+            query: {},
+            headers: { host: url.host, 'x-amz-content-sha256': (0,external_node_crypto_.createHash)('sha256').update('').digest('hex') },
+        });
+        const headers = {};
+        for (const [k, v] of Object.entries(signed.headers))
+            if (k !== 'host')
+                headers[k] = v;
+        return headers;
+    };
+}
+/** The `<Code>` of an S3 error document, if the body is one. */
+function s3ErrorCode(body) {
+    return /<Error>[\s\S]*?<Code>([A-Za-z]+)<\/Code>/u.exec(body)?.[1];
+}
+
 ;// CONCATENATED MODULE: ./src/push/verify.ts
 /**
  * Verification after a push: each pushed path's narinfo read back from the cache (HTTP(S) with the
  * netrc credentials Nix would send, or a file:// directory) and checked against the local path — the
  * same StorePath, NarHash, NarSize and references, and a Sig that verifies against the public keys —
- * the automated form of "does a fresh machine substitute this?". Other schemes (s3://) are reported
- * as not verifiable here, for the caller to fall back on another check.
+ * the automated form of "does a fresh machine substitute this?". An s3:// cache is read like Nix reads
+ * it (s3-read.ts), with the session in the AWS files; other schemes are reported as not verifiable.
  */
 
 
@@ -34573,24 +34680,30 @@ function pathInfoFingerprint(info) {
 
 
 
+
 /** One GET of a narinfo (redirects followed; credentials only within the cache's origin). */
-async function readHttp(url, authorization, fetchLike, timeoutMs, signal) {
+async function readHttp(url, headers, fetchLike, timeoutMs, signal, s3 = false) {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
         const res = await fetchLike(url, {
             method: 'GET',
-            headers: authorization === undefined ? {} : { authorization },
-            redirect: 'follow',
+            headers,
+            redirect: s3 ? 'manual' : 'follow',
             signal: AbortSignal.any([timeout, signal]),
         });
         const text = await res.text();
         if (res.status === 200)
             return { kind: 'found', text };
-        // Nix treats 403 as 404.
-        if (res.status === 404 || res.status === 403)
+        // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403).
+        const code = s3 ? s3ErrorCode(text) : undefined;
+        if (res.status === 404 || (res.status === 403 && (!s3 || code === 'AccessDenied')))
             return { kind: 'missing' };
         const after = Number(res.headers.get('retry-after') ?? '');
-        const hint = res.status === 401 ? ' (the cache refused the credentials)' : '';
+        const hint = code !== undefined
+            ? ` ${code}${res.status === 403 ? ' (S3 refused the session)' : ''}`
+            : res.status === 401
+                ? ' (the cache refused the credentials)'
+                : '';
         return {
             kind: 'failed',
             reason: `HTTP ${res.status}${hint}`,
@@ -34643,11 +34756,28 @@ async function verifyPushed(options) {
         return { verifiable: false, reason: 'the cache URL does not parse' };
     }
     const isFile = url.protocol === 'file:';
-    if (!isFile && url.protocol !== 'http:' && url.protocol !== 'https:') {
+    let s3;
+    if (url.protocol === 's3:') {
+        if (options.aws === undefined)
+            return {
+                verifiable: false,
+                reason: "the bucket is read back with the action's AWS session only (aws-role-arn)",
+            };
+        try {
+            const location = s3Location(options.cacheUrl);
+            s3 = { location, sign: await s3Signer(location, options.aws) };
+        }
+        catch (error) {
+            return { verifiable: false, reason: (0,errors/* errorMessage */.g)(error) };
+        }
+    }
+    else if (!isFile && url.protocol !== 'http:' && url.protocol !== 'https:') {
         return { verifiable: false, reason: `${url.protocol}// caches are not read back here` };
     }
     const files = options.files ?? realSystem().files;
-    const authorization = isFile || options.netrc === undefined ? undefined : netrcAuthorization(options.netrc, url.hostname);
+    const authorization = isFile || s3 !== undefined || options.netrc === undefined
+        ? undefined
+        : netrcAuthorization(options.netrc, url.hostname);
     const dir = decodeURIComponent(url.pathname).replace(/\/+$/, '');
     const attempts = Math.max(1, options.attempts ?? 3);
     const retryDelayMs = options.retryDelayMs ?? 250;
@@ -34664,8 +34794,22 @@ async function verifyPushed(options) {
             return text === undefined ? { kind: 'missing' } : { kind: 'found', text };
         }
         let last = { kind: 'failed', reason: 'not read', retry: false };
+        const target = s3 === undefined ? narinfoUrl(options.cacheUrl, hash) : s3.location.objectUrl(`${hash}.narinfo`);
         for (let n = 1; n <= attempts && !signal.aborted; n++) {
-            last = await readHttp(narinfoUrl(options.cacheUrl, hash), authorization, client.fetch, options.timeoutMs ?? 10_000, signal);
+            let headers;
+            try {
+                // Signed per try: a signature is bound to its time, and the session may have been renewed.
+                headers =
+                    s3 !== undefined ? await s3.sign(target) : authorization === undefined ? {} : { authorization };
+            }
+            catch (error) {
+                return {
+                    kind: 'failed',
+                    reason: `the AWS session could not be read: ${(0,errors/* errorMessage */.g)(error)}`,
+                    retry: false,
+                };
+            }
+            last = await readHttp(target, headers, client.fetch, options.timeoutMs ?? 10_000, signal, s3 !== undefined);
             if (last.kind !== 'failed' || !last.retry || n === attempts)
                 break;
             const wait = last.afterMs ?? retryDelayMs * 2 ** (n - 1);
@@ -35052,7 +35196,8 @@ function cachedNetrc(read, ttlMs = 5_000) {
 ;// CONCATENATED MODULE: ./src/steps/push-verify.ts
 /**
  * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
- * with the credentials the daemon reads (its netrc), and its signature checked against the trusted keys.
+ * with the credentials the daemon reads (its netrc; for s3://, the session of the action's AWS profile),
+ * and its signature checked against the trusted keys.
  */
 
 
@@ -35114,7 +35259,7 @@ function mergeReports(reports) {
  * Verification pipelined with the push: pushed paths are read back in batches while later ones upload,
  * so the check costs the post step little more than its last batch.
  */
-function createVerifier(state, cache, inputs, files, batch = 64) {
+function createVerifier(state, cache, inputs, files, aws, batch = 64) {
     const signing = inputs.push.signingKey?.publicKey;
     const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
     const netrc = cachedNetrc(() => cacheNetrc(state, files, 'root'));
@@ -35127,7 +35272,13 @@ function createVerifier(state, cache, inputs, files, batch = 64) {
         const paths = pending;
         pending = [];
         checked += paths.length;
-        running.push(netrc().then((text) => verifyPushed({ cacheUrl: cache, paths, publicKeys, ...(text === undefined ? {} : { netrc: text }) })));
+        running.push(netrc().then((text) => verifyPushed({
+            cacheUrl: cache,
+            paths,
+            publicKeys,
+            ...(text === undefined ? {} : { netrc: text }),
+            ...(aws === undefined ? {} : { aws }),
+        })));
     };
     return {
         add(path) {
@@ -35152,6 +35303,8 @@ function createVerifier(state, cache, inputs, files, batch = 64) {
  * upstream cache has, copied to the cache (credentials renewed first, signed, compressed, in parallel,
  * references first), read back and checked, and one table saying what happened.
  */
+
+
 
 
 
@@ -35213,7 +35366,9 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     const prepareMs = Date.now() - started;
     let selection = chosen;
     // Read back while the push goes on (the uploader's paths are checked at the end).
-    const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files) : undefined;
+    // An s3:// cache is read with the login's session: the job user's copy of the AWS files (the daemon's twin).
+    const aws = namesActionProfile(push.cache) ? awsFilePaths(sys).user : undefined;
+    const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files, aws) : undefined;
     if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
         const target = await pushTarget(push.cache, chosen, cachedNetrc(() => cacheNetrc(state, files, 'user')));

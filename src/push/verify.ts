@@ -2,8 +2,8 @@
  * Verification after a push: each pushed path's narinfo read back from the cache (HTTP(S) with the
  * netrc credentials Nix would send, or a file:// directory) and checked against the local path — the
  * same StorePath, NarHash, NarSize and references, and a Sig that verifies against the public keys —
- * the automated form of "does a fresh machine substitute this?". Other schemes (s3://) are reported
- * as not verifiable here, for the caller to fall back on another check.
+ * the automated form of "does a fresh machine substitute this?". An s3:// cache is read like Nix reads
+ * it (s3-read.ts), with the session in the AWS files; other schemes are reported as not verifiable.
  */
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import { errorMessage } from '../util/errors.js';
 import { fingerprint, normalizeSha256, parseNarInfo, type NarInfo } from './narinfo.js';
 import { verifySignature } from './signing.js';
 import type { PathInfo, VerifyProblem, VerifyReport } from './types.js';
+import { s3ErrorCode, s3Location, s3Signer, type S3Location, type S3Signer } from './s3-read.js';
 import {
   createHttpClient,
   describeFailure,
@@ -31,6 +32,8 @@ export interface VerifyOptions {
   readonly publicKeys: readonly string[];
   /** netrc text: the entry for the cache's host (or the default one) gives HTTP Basic credentials. */
   readonly netrc?: string;
+  /** For an s3:// cache: the AWS files holding the session of the profile the URL names. */
+  readonly aws?: { readonly credentials: string; readonly config: string };
   /** Reads in flight at once (default 32). */
   readonly concurrency?: number;
   /** Per request (default 10 s). */
@@ -55,25 +58,33 @@ type Read =
 /** One GET of a narinfo (redirects followed; credentials only within the cache's origin). */
 async function readHttp(
   url: string,
-  authorization: string | undefined,
+  headers: Record<string, string>,
   fetchLike: FetchLike,
   timeoutMs: number,
   signal: AbortSignal,
+  s3 = false,
 ): Promise<Read> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const res = await fetchLike(url, {
       method: 'GET',
-      headers: authorization === undefined ? {} : { authorization },
-      redirect: 'follow',
+      headers,
+      redirect: s3 ? 'manual' : 'follow',
       signal: AbortSignal.any([timeout, signal]),
     });
     const text = await res.text();
     if (res.status === 200) return { kind: 'found', text };
-    // Nix treats 403 as 404.
-    if (res.status === 404 || res.status === 403) return { kind: 'missing' };
+    // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403).
+    const code = s3 ? s3ErrorCode(text) : undefined;
+    if (res.status === 404 || (res.status === 403 && (!s3 || code === 'AccessDenied')))
+      return { kind: 'missing' };
     const after = Number(res.headers.get('retry-after') ?? '');
-    const hint = res.status === 401 ? ' (the cache refused the credentials)' : '';
+    const hint =
+      code !== undefined
+        ? ` ${code}${res.status === 403 ? ' (S3 refused the session)' : ''}`
+        : res.status === 401
+          ? ' (the cache refused the credentials)'
+          : '';
     return {
       kind: 'failed',
       reason: `HTTP ${res.status}${hint}`,
@@ -124,12 +135,27 @@ export async function verifyPushed(options: VerifyOptions): Promise<VerifyReport
     return { verifiable: false, reason: 'the cache URL does not parse' };
   }
   const isFile = url.protocol === 'file:';
-  if (!isFile && url.protocol !== 'http:' && url.protocol !== 'https:') {
+  let s3: { location: S3Location; sign: S3Signer } | undefined;
+  if (url.protocol === 's3:') {
+    if (options.aws === undefined)
+      return {
+        verifiable: false,
+        reason: "the bucket is read back with the action's AWS session only (aws-role-arn)",
+      };
+    try {
+      const location = s3Location(options.cacheUrl);
+      s3 = { location, sign: await s3Signer(location, options.aws) };
+    } catch (error: unknown) {
+      return { verifiable: false, reason: errorMessage(error) };
+    }
+  } else if (!isFile && url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { verifiable: false, reason: `${url.protocol}// caches are not read back here` };
   }
   const files = options.files ?? realSystem().files;
   const authorization =
-    isFile || options.netrc === undefined ? undefined : netrcAuthorization(options.netrc, url.hostname);
+    isFile || s3 !== undefined || options.netrc === undefined
+      ? undefined
+      : netrcAuthorization(options.netrc, url.hostname);
   const dir = decodeURIComponent(url.pathname).replace(/\/+$/, '');
   const attempts = Math.max(1, options.attempts ?? 3);
   const retryDelayMs = options.retryDelayMs ?? 250;
@@ -148,13 +174,28 @@ export async function verifyPushed(options: VerifyOptions): Promise<VerifyReport
       return text === undefined ? { kind: 'missing' } : { kind: 'found', text };
     }
     let last: Read = { kind: 'failed', reason: 'not read', retry: false };
+    const target =
+      s3 === undefined ? narinfoUrl(options.cacheUrl, hash) : s3.location.objectUrl(`${hash}.narinfo`);
     for (let n = 1; n <= attempts && !signal.aborted; n++) {
+      let headers: Record<string, string>;
+      try {
+        // Signed per try: a signature is bound to its time, and the session may have been renewed.
+        headers =
+          s3 !== undefined ? await s3.sign(target) : authorization === undefined ? {} : { authorization };
+      } catch (error: unknown) {
+        return {
+          kind: 'failed',
+          reason: `the AWS session could not be read: ${errorMessage(error)}`,
+          retry: false,
+        };
+      }
       last = await readHttp(
-        narinfoUrl(options.cacheUrl, hash),
-        authorization,
+        target,
+        headers,
         client.fetch,
         options.timeoutMs ?? 10_000,
         signal,
+        s3 !== undefined,
       );
       if (last.kind !== 'failed' || !last.retry || n === attempts) break;
       const wait = last.afterMs ?? retryDelayMs * 2 ** (n - 1);

@@ -19,7 +19,7 @@ import { withStoreParams } from '../push/url.js';
 import type { UploaderState } from '../state.js';
 import { READY_FD, startDetached, stopDetached } from '../system/detached.js';
 import type { System } from '../system/types.js';
-import { s3CopyEnv } from '../login/aws/nix-s3.js';
+import { namesActionProfile, s3CopyEnv } from '../login/aws/nix-s3.js';
 import { actionTemp, awsFilePaths, pushCacheHome } from './paths.js';
 
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
@@ -34,12 +34,13 @@ export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): 
 
 /**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store.
+ * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
+ * action's login made (a bucket read with the job's own AWS setup keeps it).
  */
 export function cacheEnv(sys: System, cache: string): Record<string, string> {
   return {
     XDG_CACHE_HOME: pushCacheHome(sys),
-    ...(cache.startsWith('s3://') ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+    ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
   };
 }
 

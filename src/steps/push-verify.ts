@@ -1,6 +1,7 @@
 /**
  * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
- * with the credentials the daemon reads (its netrc), and its signature checked against the trusted keys.
+ * with the credentials the daemon reads (its netrc; for s3://, the session of the action's AWS profile),
+ * and its signature checked against the trusted keys.
  */
 import * as core from '@actions/core';
 import type { OwnedFiles } from '../config/files.js';
@@ -10,6 +11,7 @@ import type { PathInfo, VerifyReport } from '../push/types.js';
 import { verifyPushed } from '../push/verify.js';
 import type { MainState } from '../state.js';
 import { cachedNetrc } from '../push/target.js';
+import type { AwsFiles } from './paths.js';
 
 /**
  * The netrc text with the cache's credentials: from the copy `first` owns (`root`: the daemon's, what
@@ -84,6 +86,7 @@ export function createVerifier(
   cache: string,
   inputs: Inputs,
   files: OwnedFiles,
+  aws: AwsFiles | undefined,
   batch = 64,
 ): Verifier {
   const signing = inputs.push.signingKey?.publicKey;
@@ -99,7 +102,13 @@ export function createVerifier(
     checked += paths.length;
     running.push(
       netrc().then((text) =>
-        verifyPushed({ cacheUrl: cache, paths, publicKeys, ...(text === undefined ? {} : { netrc: text }) }),
+        verifyPushed({
+          cacheUrl: cache,
+          paths,
+          publicKeys,
+          ...(text === undefined ? {} : { netrc: text }),
+          ...(aws === undefined ? {} : { aws }),
+        }),
       ),
     );
   };

@@ -31,6 +31,8 @@ import {
 import { renewBeforePush } from './push-renew.js';
 import { cacheNetrc, createVerifier } from './push-verify.js';
 import { cachedNetrc, pushTarget } from '../push/target.js';
+import { awsFilePaths } from './paths.js';
+import { namesActionProfile } from '../login/aws/nix-s3.js';
 
 export interface PushResult {
   readonly report: PushReport | undefined;
@@ -102,7 +104,9 @@ export async function pushStage(
   const prepareMs = Date.now() - started;
   let selection = chosen;
   // Read back while the push goes on (the uploader's paths are checked at the end).
-  const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files) : undefined;
+  // An s3:// cache is read with the login's session: the job user's copy of the AWS files (the daemon's twin).
+  const aws = namesActionProfile(push.cache) ? awsFilePaths(sys).user : undefined;
+  const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files, aws) : undefined;
   if (chosen.toPush.length > 0) {
     await renewBeforePush(state, files);
     const target = await pushTarget(

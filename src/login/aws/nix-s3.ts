@@ -25,6 +25,12 @@ export function storeUrlWithProfile(url: string): string {
   return `${base}?${[...kept, `profile=${AWS_PROFILE_NAME}`].join('&')}`;
 }
 
+/** Whether an s3:// store URL names the action's profile (the cache's session is ours, from login). */
+export function namesActionProfile(url: string): boolean {
+  const m = /^s3:\/\/[^?#]+\?([^#]*)$/iu.exec(url);
+  return m?.[1]?.split('&').includes(`profile=${AWS_PROFILE_NAME}`) === true;
+}
+
 /**
  * The environment `nix copy` (run as the job's user) gets for an s3:// cache: where the job user's copy
  * of the AWS files is, and the profile's name. Only paths and a name: never a secret.
