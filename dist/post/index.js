@@ -34591,7 +34591,10 @@ function s3Location(storeUrl) {
         throw new Error(`scheme '${scheme}' is not http(s)`);
     let base;
     if (endpoint === '') {
-        base = `https://${bucket}.s3.${region}.amazonaws.com`;
+        // A dotted name cannot be a virtual host under TLS (the wildcard certificate has one label): path-style.
+        base = bucket.includes('.')
+            ? `https://s3.${region}.amazonaws.com/${bucket}`
+            : `https://${bucket}.s3.${region}.amazonaws.com`;
     }
     else {
         const origin = /^https?:\/\//iu.test(endpoint)

@@ -31,7 +31,10 @@ export function s3Location(storeUrl: string): S3Location {
     throw new Error(`scheme '${scheme}' is not http(s)`);
   let base: string;
   if (endpoint === '') {
-    base = `https://${bucket}.s3.${region}.amazonaws.com`;
+    // A dotted name cannot be a virtual host under TLS (the wildcard certificate has one label): path-style.
+    base = bucket.includes('.')
+      ? `https://s3.${region}.amazonaws.com/${bucket}`
+      : `https://${bucket}.s3.${region}.amazonaws.com`;
   } else {
     const origin = /^https?:\/\//iu.test(endpoint)
       ? endpoint

@@ -189,6 +189,9 @@ describe('s3Location: where Nix reads an s3:// store', () => {
     expect(s3Location('s3://my-cache?region=eu-central-1').objectUrl('k.narinfo')).toBe(
       'https://my-cache.s3.eu-central-1.amazonaws.com/k.narinfo',
     );
+    expect(s3Location('s3://cache.example.org?region=eu-west-2').objectUrl('k')).toBe(
+      'https://s3.eu-west-2.amazonaws.com/cache.example.org/k', // dotted: path-style, as the SDKs do under TLS
+    );
     const plain = s3Location('s3://my-cache');
     expect([plain.region, plain.profile, plain.objectUrl('k')]).toEqual([
       'us-east-1',
