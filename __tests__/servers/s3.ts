@@ -1,5 +1,5 @@
 // A loopback S3 endpoint for reading objects, path-style (`/<bucket>/<key>`), as an S3 client configured
-// with an `endpoint` addresses it: Signature V4 checked against known sessions (session token included),
+// with an `endpoint` addresses it: Signature V4 checked against known sessions (session token and region),
 // S3's XML errors (NoSuchKey, AccessDenied, SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken),
 // objects served from a directory, and the request log and faults of the shared test server.
 import { readFile } from 'node:fs/promises';
@@ -17,6 +17,8 @@ export interface S3Session {
 
 export interface S3ServerOptions extends ServerOptions {
   readonly bucket: string;
+  /** The bucket's region: a signature scoped to another is refused, as S3 does (default eu-west-1). */
+  readonly region?: string;
   /** The bucket's objects: `<dir>/<key>`. */
   readonly dir: string;
   readonly sessions: readonly S3Session[];
@@ -57,6 +59,14 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3Server> {
       return s3Error(400, 'ExpiredToken', 'The provided token has expired.');
     }
     if (cred.service !== 's3') return s3Error(403, 'SignatureDoesNotMatch', `signed for ${cred.service}`);
+    const region = opts.region ?? 'eu-west-1';
+    if (cred.region !== region) {
+      return s3Error(
+        400,
+        'AuthorizationHeaderMalformed',
+        `the region '${cred.region}' is wrong; expecting '${region}'`,
+      );
+    }
     const bad = checkSigV4(req, cred, session.secretAccessKey);
     if (bad !== undefined) return s3Error(403, 'SignatureDoesNotMatch', bad);
     const [, bucket = '', ...rest] = req.path.split('/');

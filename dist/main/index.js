@@ -36967,7 +36967,9 @@ function uploaderEnv(env) {
  */
 function cacheEnv(sys, cache) {
     return {
+        // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
         XDG_CACHE_HOME: paths_pushCacheHome(sys),
+        NIX_CACHE_HOME: `${paths_pushCacheHome(sys)}/nix`,
         ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
     };
 }

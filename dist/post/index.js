@@ -34328,7 +34328,9 @@ function uploaderEnv(env) {
  */
 function cacheEnv(sys, cache) {
     return {
+        // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
         XDG_CACHE_HOME: pushCacheHome(sys),
+        NIX_CACHE_HOME: `${pushCacheHome(sys)}/nix`,
         ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
     };
 }
@@ -34567,8 +34569,8 @@ function pathInfoFingerprint(info) {
 ;// CONCATENATED MODULE: ./src/push/s3-read.ts
 /**
  * Reading an object of an s3:// binary cache the way Nix's S3 store does: the same bucket, region,
- * endpoint and scheme from the store URL (path-style addressing when an endpoint is given, virtual-hosted
- * otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
+ * endpoint, scheme and addressing-style from the store URL (path-style when an endpoint is given,
+ * virtual-hosted otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
  * signed with its Signature V4 signer. Used to read pushed narinfos back.
  */
 
@@ -34589,19 +34591,22 @@ function s3Location(storeUrl) {
     const scheme = q.get('scheme') ?? '';
     if (scheme !== '' && scheme !== 'http' && scheme !== 'https')
         throw new Error(`scheme '${scheme}' is not http(s)`);
-    let base;
-    if (endpoint === '') {
-        // A dotted name cannot be a virtual host under TLS (the wildcard certificate has one label): path-style.
-        base = bucket.includes('.')
-            ? `https://s3.${region}.amazonaws.com/${bucket}`
-            : `https://${bucket}.s3.${region}.amazonaws.com`;
-    }
-    else {
-        const origin = /^https?:\/\//iu.test(endpoint)
+    const style = q.get('addressing-style') ?? 'auto';
+    if (style !== 'auto' && style !== 'path' && style !== 'virtual')
+        throw new Error(`addressing-style '${style}' is not auto, path or virtual`);
+    // An endpoint as a host (with the URL's scheme) or as a whole URL, whose path is kept.
+    const server = new URL(endpoint === ''
+        ? `${scheme === '' ? 'https' : scheme}://s3.${region}.amazonaws.com`
+        : /^https?:\/\//iu.test(endpoint)
             ? endpoint
-            : `${scheme === '' ? 'https' : scheme}://${endpoint}`;
-        base = `${new URL(origin).origin}/${bucket}`;
-    }
+            : `${scheme === '' ? 'https' : scheme}://${endpoint}`);
+    const prefix = server.pathname.replace(/\/+$/u, '');
+    // Nix: path-style with an endpoint unless told otherwise; virtual-hosted on AWS, except for a dotted
+    // name, which cannot be a virtual host under TLS (the wildcard certificate has one label).
+    const virtual = style === 'virtual' || (style === 'auto' && endpoint === '' && !bucket.includes('.'));
+    const base = virtual
+        ? `${server.protocol}//${bucket}.${server.host}${prefix}`
+        : `${server.protocol}//${server.host}${prefix}/${bucket}`;
     return {
         bucket,
         region,
@@ -34697,10 +34702,15 @@ async function readHttp(url, headers, fetchLike, timeoutMs, signal, s3 = false) 
         const text = await res.text();
         if (res.status === 200)
             return { kind: 'found', text };
-        // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403).
+        // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403), and
+        // a 404 only for a missing key (NoSuchBucket says the URL is wrong).
         const code = s3 ? s3ErrorCode(text) : undefined;
-        if (res.status === 404 || (res.status === 403 && (!s3 || code === 'AccessDenied')))
+        if (!s3 && (res.status === 404 || res.status === 403))
             return { kind: 'missing' };
+        if (s3 && res.status === 404 && (code === undefined || code === 'NoSuchKey'))
+            return { kind: 'missing' };
+        if (s3 && res.status === 403 && code === 'AccessDenied')
+            return { kind: 'missing', denied: true };
         const after = Number(res.headers.get('retry-after') ?? '');
         const hint = code !== undefined
             ? ` ${code}${res.status === 403 ? ' (S3 refused the session)' : ''}`
@@ -34826,6 +34836,8 @@ async function verifyPushed(options) {
     const mismatch = [];
     const unreadable = [];
     const done = new Set();
+    let found = 0;
+    let denied = 0;
     const verifyOne = async (local) => {
         const hash = storeHash(local.path);
         if (hash === undefined) {
@@ -34849,8 +34861,11 @@ async function verifyPushed(options) {
         failuresInARow = 0;
         if (answer.kind === 'missing') {
             missing.push(local.path);
+            if (answer.denied === true)
+                denied += 1;
             return;
         }
+        found += 1;
         let why;
         let info;
         try {
@@ -34880,6 +34895,12 @@ async function verifyPushed(options) {
     for (const p of options.paths)
         if (!done.has(p.path))
             unreadable.push({ path: p.path, why: notRead });
+    if (found === 0 && missing.length > 0 && denied === missing.length) {
+        // Not one object readable and every answer a denial: the session cannot read, not the push that failed.
+        const why = 'HTTP 403 AccessDenied on every narinfo (does the session have s3:GetObject on the bucket?)';
+        for (const p of missing.splice(0))
+            unreadable.push({ path: p, why });
+    }
     return {
         verifiable: true,
         checks: options.publicKeys.length > 0 ? 'signatures' : 'presence',
@@ -35464,8 +35485,14 @@ async function runPush(sys, state, inputs, files) {
     }
     finally {
         // The uploader's copy of the key, or ours: gone whatever happened; so is Nix's memory of the cache.
-        await removeSigningKey(sys);
-        await removePushCacheHome(sys);
+        for (const [what, remove] of [
+            ['the signing key', removeSigningKey],
+            ["the push's narinfo disk cache", removePushCacheHome],
+        ]) {
+            await remove(sys).catch((error) => {
+                lib_core.warning(`Could not remove ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+            });
+        }
     }
     if (result.report !== undefined) {
         const rows = pushRows(result.report);

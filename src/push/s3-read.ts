@@ -1,7 +1,7 @@
 /**
  * Reading an object of an s3:// binary cache the way Nix's S3 store does: the same bucket, region,
- * endpoint and scheme from the store URL (path-style addressing when an endpoint is given, virtual-hosted
- * otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
+ * endpoint, scheme and addressing-style from the store URL (path-style when an endpoint is given,
+ * virtual-hosted otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
  * signed with its Signature V4 signer. Used to read pushed narinfos back.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -29,18 +29,24 @@ export function s3Location(storeUrl: string): S3Location {
   const scheme = q.get('scheme') ?? '';
   if (scheme !== '' && scheme !== 'http' && scheme !== 'https')
     throw new Error(`scheme '${scheme}' is not http(s)`);
-  let base: string;
-  if (endpoint === '') {
-    // A dotted name cannot be a virtual host under TLS (the wildcard certificate has one label): path-style.
-    base = bucket.includes('.')
-      ? `https://s3.${region}.amazonaws.com/${bucket}`
-      : `https://${bucket}.s3.${region}.amazonaws.com`;
-  } else {
-    const origin = /^https?:\/\//iu.test(endpoint)
-      ? endpoint
-      : `${scheme === '' ? 'https' : scheme}://${endpoint}`;
-    base = `${new URL(origin).origin}/${bucket}`;
-  }
+  const style = q.get('addressing-style') ?? 'auto';
+  if (style !== 'auto' && style !== 'path' && style !== 'virtual')
+    throw new Error(`addressing-style '${style}' is not auto, path or virtual`);
+  // An endpoint as a host (with the URL's scheme) or as a whole URL, whose path is kept.
+  const server = new URL(
+    endpoint === ''
+      ? `${scheme === '' ? 'https' : scheme}://s3.${region}.amazonaws.com`
+      : /^https?:\/\//iu.test(endpoint)
+        ? endpoint
+        : `${scheme === '' ? 'https' : scheme}://${endpoint}`,
+  );
+  const prefix = server.pathname.replace(/\/+$/u, '');
+  // Nix: path-style with an endpoint unless told otherwise; virtual-hosted on AWS, except for a dotted
+  // name, which cannot be a virtual host under TLS (the wildcard certificate has one label).
+  const virtual = style === 'virtual' || (style === 'auto' && endpoint === '' && !bucket.includes('.'));
+  const base = virtual
+    ? `${server.protocol}//${bucket}.${server.host}${prefix}`
+    : `${server.protocol}//${server.host}${prefix}/${bucket}`;
   return {
     bucket,
     region,

@@ -52,7 +52,8 @@ export interface VerifyOptions {
 
 type Read =
   | { readonly kind: 'found'; readonly text: string }
-  | { readonly kind: 'missing' }
+  /** `denied`: an S3 AccessDenied, which Nix (and S3 without s3:ListBucket) treats as absent. */
+  | { readonly kind: 'missing'; readonly denied?: boolean }
   | { readonly kind: 'failed'; readonly reason: string; readonly retry: boolean; readonly afterMs?: number };
 
 /** One GET of a narinfo (redirects followed; credentials only within the cache's origin). */
@@ -74,10 +75,12 @@ async function readHttp(
     });
     const text = await res.text();
     if (res.status === 200) return { kind: 'found', text };
-    // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403).
+    // Nix treats 403 as 404; on S3 only AccessDenied (no s3:ListBucket makes a missing key a 403), and
+    // a 404 only for a missing key (NoSuchBucket says the URL is wrong).
     const code = s3 ? s3ErrorCode(text) : undefined;
-    if (res.status === 404 || (res.status === 403 && (!s3 || code === 'AccessDenied')))
-      return { kind: 'missing' };
+    if (!s3 && (res.status === 404 || res.status === 403)) return { kind: 'missing' };
+    if (s3 && res.status === 404 && (code === undefined || code === 'NoSuchKey')) return { kind: 'missing' };
+    if (s3 && res.status === 403 && code === 'AccessDenied') return { kind: 'missing', denied: true };
     const after = Number(res.headers.get('retry-after') ?? '');
     const hint =
       code !== undefined
@@ -210,6 +213,8 @@ export async function verifyPushed(options: VerifyOptions): Promise<VerifyReport
   const mismatch: VerifyProblem[] = [];
   const unreadable: VerifyProblem[] = [];
   const done = new Set<string>();
+  let found = 0;
+  let denied = 0;
 
   const verifyOne = async (local: PathInfo): Promise<void> => {
     const hash = storeHash(local.path);
@@ -233,8 +238,10 @@ export async function verifyPushed(options: VerifyOptions): Promise<VerifyReport
     failuresInARow = 0;
     if (answer.kind === 'missing') {
       missing.push(local.path);
+      if (answer.denied === true) denied += 1;
       return;
     }
+    found += 1;
     let why: string | undefined;
     let info;
     try {
@@ -261,6 +268,11 @@ export async function verifyPushed(options: VerifyOptions): Promise<VerifyReport
   }
   const notRead = gaveUp ?? `the verification ran out of time (${options.overallTimeoutMs ?? 300_000} ms)`;
   for (const p of options.paths) if (!done.has(p.path)) unreadable.push({ path: p.path, why: notRead });
+  if (found === 0 && missing.length > 0 && denied === missing.length) {
+    // Not one object readable and every answer a denial: the session cannot read, not the push that failed.
+    const why = 'HTTP 403 AccessDenied on every narinfo (does the session have s3:GetObject on the bucket?)';
+    for (const p of missing.splice(0)) unreadable.push({ path: p, why });
+  }
   return {
     verifiable: true,
     checks: options.publicKeys.length > 0 ? 'signatures' : 'presence',

@@ -39,7 +39,9 @@ export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): 
  */
 export function cacheEnv(sys: System, cache: string): Record<string, string> {
   return {
+    // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
     XDG_CACHE_HOME: pushCacheHome(sys),
+    NIX_CACHE_HOME: `${pushCacheHome(sys)}/nix`,
     ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
   };
 }

@@ -224,8 +224,14 @@ export async function runPush(
     result = { report: undefined, problem: `the push stopped: ${errorMessage(error)}` };
   } finally {
     // The uploader's copy of the key, or ours: gone whatever happened; so is Nix's memory of the cache.
-    await removeSigningKey(sys);
-    await removePushCacheHome(sys);
+    for (const [what, remove] of [
+      ['the signing key', removeSigningKey],
+      ["the push's narinfo disk cache", removePushCacheHome],
+    ] as const) {
+      await remove(sys).catch((error: unknown) => {
+        core.warning(`Could not remove ${what}: ${errorMessage(error)}`);
+      });
+    }
   }
   if (result.report !== undefined) {
     const rows = pushRows(result.report);

@@ -104,6 +104,35 @@ describe('verifyPushed for an s3:// cache', () => {
     }
   });
 
+  it('names what is wrong when the URL is: another bucket, another region', async () => {
+    await startBucket();
+    const paths = LOCAL.slice(0, 1);
+    const wrongBucket = storeUrl().replace('s3://nix-cache?', 's3://nix-cache-2?');
+    const wrongRegion = storeUrl().replace('region=eu-west-1', 'region=us-west-2');
+    for (const [url, why] of [
+      [wrongBucket, 'HTTP 404 NoSuchBucket'],
+      [wrongRegion, 'HTTP 400 AuthorizationHeaderMalformed'],
+    ] as const) {
+      const report = checked(await verifyPushed({ cacheUrl: url, paths, publicKeys: [PUBLIC], aws }));
+      expect(report.unreadable).toEqual([{ path: paths[0]!.path, why }]);
+      expect(report.missing).toEqual([]);
+    }
+  });
+
+  it('says the session cannot read when every narinfo is AccessDenied (no s3:GetObject)', async () => {
+    rmSync(bucketDir, { recursive: true, force: true }); // every key "missing", and no s3:ListBucket
+    await startBucket({ listBucket: false });
+    const report = checked(
+      await verifyPushed({ cacheUrl: storeUrl(), paths: LOCAL, publicKeys: [PUBLIC], aws }),
+    );
+    expect(report.missing).toEqual([]);
+    expect(report.unreadable.map((u) => u.why)).toEqual(
+      LOCAL.map(
+        () => 'HTTP 403 AccessDenied on every narinfo (does the session have s3:GetObject on the bucket?)',
+      ),
+    );
+  });
+
   it('says S3 refused the session when the signature does not match, and gives the bucket up', async () => {
     await startBucket();
     writeSession({ ...SESSION, secretAccessKey: 'not/the/secret/key/0123456789abcdefABCDEF' });
@@ -198,6 +227,20 @@ describe('s3Location: where Nix reads an s3:// store', () => {
       undefined,
       'https://my-cache.s3.us-east-1.amazonaws.com/k',
     ]);
+  });
+
+  it('keeps an endpoint URL’s path, and follows addressing-style and scheme as Nix does', () => {
+    expect(s3Location('s3://b-1?endpoint=https://gw.example.org/s3/').objectUrl('k')).toBe(
+      'https://gw.example.org/s3/b-1/k',
+    );
+    expect(s3Location('s3://b-1?endpoint=oss.example.com&addressing-style=virtual').objectUrl('k')).toBe(
+      'https://b-1.oss.example.com/k',
+    );
+    expect(s3Location('s3://b-1?region=eu-west-3&addressing-style=path').objectUrl('k')).toBe(
+      'https://s3.eu-west-3.amazonaws.com/b-1/k',
+    );
+    expect(s3Location('s3://b-1?scheme=http').objectUrl('k')).toBe('http://b-1.s3.us-east-1.amazonaws.com/k');
+    expect(() => s3Location('s3://b-1?addressing-style=dns')).toThrow(/addressing-style 'dns'/);
   });
 
   it('refuses what is not an s3:// store Nix would read', () => {
