@@ -918,8 +918,6 @@ async function pushPaths(paths, opts) {
         const { again, delay } = book.retryOrFail(stillRunning(), new Set(result.incomplete), reason, rules);
         const next = again > 0 ? `; ${plural(again, 'path')} tried again in ${(delay / 1000).toFixed(1)} s` : '';
         opts.log?.(`nix copy of ${plural(b.nodes.length, 'path')} failed: ${reason}${next}`);
-        if (again > 0)
-            void sleep(delay, stop.signal).then(signal);
     };
     const launch = (batch) => {
         const log = new NixCopyLog(batch.map((n) => n.path));
@@ -1000,20 +998,33 @@ async function pushPaths(paths, opts) {
     for (;;) {
         dirty = false;
         const available = status.halted === undefined ? schedule() : 0;
+        const t = now();
+        const pending = order.filter((n) => n.state === 'pending');
         if (running.size === 0) {
-            const pending = order.filter((n) => n.state === 'pending');
             if (status.halted !== undefined || pending.length === 0)
                 break;
             if (available > 0)
                 continue; // what started ended at once (a runner that could not start)
-            if (!pending.some((n) => n.notBefore > now())) {
+            if (!pending.some((n) => n.notBefore > t)) {
                 // Nothing runs, nothing waits for a retry and nothing can start: references that never arrive.
                 for (const n of pending)
                     book.fail(n, 'its references in this push could not be ordered');
                 break;
             }
         }
+        // Woken for the next retry that falls due, armed afresh on every turn: a timer may fire a moment
+        // before `now()` says the retry is due (timers and Date.now() keep different clocks), and a one-shot
+        // wake-up would then leave the push waiting for the drain bound.
+        const due = Math.min(...pending.map((n) => n.notBefore).filter((at) => at > t));
+        const turn = new AbortController();
+        if (status.halted === undefined && Number.isFinite(due)) {
+            void sleep(due - t, AbortSignal.any([turn.signal, stop.signal])).then(() => {
+                if (!turn.signal.aborted)
+                    signal();
+            });
+        }
         await woken();
+        turn.abort();
     }
     stop.abort();
     opts.signal?.removeEventListener('abort', onStop);

@@ -14,10 +14,15 @@ import {
 import type { PathInfo, PushOutcome, PushProgress } from '../../../src/push/types.js';
 import type { StreamOptions, StreamResult, StreamRunner } from '../../../src/system/stream.js';
 
-/** A virtual clock: time moves to the next timer only when nothing else can happen. */
+/**
+ * A virtual clock: time moves to the next timer only when nothing else can happen. `early`: timers fire
+ * that many ms before `now()` says they are due, as node's do now and then (timers keep a monotonic clock
+ * rounded to the millisecond, `Date.now()` the wall clock).
+ */
 class Clock {
   t = 1_000_000;
   private timers: { at: number; fire: () => void }[] = [];
+  constructor(private readonly early = 0) {}
   readonly now = (): number => this.t;
   readonly sleep: Sleep = (ms, signal) =>
     new Promise((resolve) => {
@@ -26,7 +31,7 @@ class Clock {
         return;
       }
       const timer = {
-        at: this.t + Math.max(0, ms),
+        at: this.t + (ms <= 0 ? 0 : Math.max(1, ms - this.early)), // a real timer waits 1 ms at least
         fire: () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
@@ -202,8 +207,8 @@ async function push(
   infos: readonly PathInfo[],
   fake: Omit<FakeOptions, 'infos'> = {},
   opts: Partial<PushOptions> = {},
+  clock = new Clock(),
 ): Promise<{ outcome: PushOutcome; nix: ReturnType<typeof fakeNix>; clock: Clock; logs: string[] }> {
-  const clock = new Clock();
   const nix = fakeNix(clock, { infos, ...fake });
   const logs: string[] = [];
   const outcome = await clock.run(
@@ -314,6 +319,20 @@ describe('pushPaths', () => {
     expect(logs[0]).toBe(
       `nix copy of 6 paths failed: unable to upload '${URL_}/nar/${hash(x)}.nar.zst': HTTP error 500; 4 paths tried again in 1.0 s`,
     );
+  });
+
+  it('retries when the backoff timer fires a millisecond before the retry is due, never stalls', async () => {
+    const infos = graph(4, (i) => (i === 0 ? [] : [i - 1]));
+    const x = storePath(1);
+    const { outcome, nix } = await push(
+      infos,
+      { fault: (p, a) => (p === x && a === 1 ? 'fail' : undefined) },
+      { jobs: 2, backoff: () => 300, heartbeatMs: 1000 },
+      new Clock(1),
+    );
+    expect({ timedOut: outcome.timedOut, failed: outcome.failed }).toEqual({ timedOut: false, failed: [] });
+    expect(outcome.pushed.map((p) => p.path)).toEqual(paths(infos));
+    expect(nix.runs[1]!.start - nix.runs[0]!.end!).toBeLessThanOrEqual(301); // not the next heartbeat
   });
 
   it('counts a path it uploaded in a failed copy as pushed when the retry finds it in the cache', async () => {
