@@ -36961,16 +36961,23 @@ function uploaderEnv(env) {
     return out;
 }
 /**
+ * The AWS files holding an s3:// cache's session when the action's login made it (the job user's copy,
+ * twin of the daemon's); none for a bucket reached with the job's own AWS setup, which is left as it is.
+ */
+function cacheAwsFiles(sys, cache) {
+    return namesActionProfile(cache) ? awsFilePaths(sys).user : undefined;
+}
+/**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
- * action's login made (a bucket read with the job's own AWS setup keeps it).
+ * remembered from earlier jobs), and the AWS files of the login's session for an s3:// store.
  */
 function cacheEnv(sys, cache) {
+    const aws = cacheAwsFiles(sys, cache);
     return {
         // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
         XDG_CACHE_HOME: paths_pushCacheHome(sys),
         NIX_CACHE_HOME: `${paths_pushCacheHome(sys)}/nix`,
-        ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+        ...(aws === undefined ? {} : s3CopyEnv(aws)),
     };
 }
 async function removePushCacheHome(sys) {

@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7077);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4008);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7077:
+/***/ 4008:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34333,16 +34333,23 @@ function uploaderEnv(env) {
     return out;
 }
 /**
+ * The AWS files holding an s3:// cache's session when the action's login made it (the job user's copy,
+ * twin of the daemon's); none for a bucket reached with the job's own AWS setup, which is left as it is.
+ */
+function cacheAwsFiles(sys, cache) {
+    return namesActionProfile(cache) ? awsFilePaths(sys).user : undefined;
+}
+/**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
- * action's login made (a bucket read with the job's own AWS setup keeps it).
+ * remembered from earlier jobs), and the AWS files of the login's session for an s3:// store.
  */
 function cacheEnv(sys, cache) {
+    const aws = cacheAwsFiles(sys, cache);
     return {
         // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
         XDG_CACHE_HOME: pushCacheHome(sys),
         NIX_CACHE_HOME: `${pushCacheHome(sys)}/nix`,
-        ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+        ...(aws === undefined ? {} : s3CopyEnv(aws)),
     };
 }
 async function removePushCacheHome(sys) {
@@ -34577,6 +34584,22 @@ function pathInfoFingerprint(info) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/util/cached.ts
+/**
+ * A read that serves for a few seconds: credentials read for every request of a push (the netrc behind
+ * the proxy or a verification, the AWS session for S3 signatures). Renewals come minutes before the old
+ * credential expires, so a value a few seconds old is never stale; a failed read is retried after as long.
+ */
+function cachedFor(read, ttlMs = 5_000, now = Date.now) {
+    let last;
+    return () => {
+        const t = now();
+        if (last === undefined || t - last.at > ttlMs)
+            last = { at: t, value: read() };
+        return last.value;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/push/s3-read.ts
 /**
  * Reading an object of an s3:// binary cache the way Nix's S3 store does: the same bucket, region,
@@ -34584,6 +34607,7 @@ function pathInfoFingerprint(info) {
  * virtual-hosted otherwise), and the session of the profile the URL names, read from the AWS files by the AWS SDK and
  * signed with its Signature V4 signer. Used to read pushed narinfos back.
  */
+
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/u;
 /** Where an s3:// store's objects are; throws on a URL Nix would not take either. */
@@ -34650,12 +34674,14 @@ async function s3Signer(location, files) {
         __nccwpck_require__.e(/* import() */ 118).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5118, 19)),
     ]);
     const signer = new SignatureV4({
-        credentials: fromIni({
+        // Read from the files again after a few seconds, not for every signature: a renewed session is
+        // picked up, and thousands of reads do not mean thousands of file reads.
+        credentials: cachedFor(fromIni({
             ...(location.profile === undefined ? {} : { profile: location.profile }),
             filepath: files.credentials,
             configFilepath: files.config,
             ignoreCache: true,
-        }),
+        })),
         region: location.region,
         service: 's3',
         sha256: NodeSha256,
@@ -34921,6 +34947,110 @@ async function verifyPushed(options) {
         mismatch,
         unreadable,
         elapsedMs: Math.round(external_node_perf_hooks_.performance.now() - started),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/steps/push-verify.ts
+/**
+ * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
+ * with the credentials the daemon reads (its netrc; for s3://, the session of the action's AWS profile),
+ * and its signature checked against the trusted keys.
+ */
+
+
+
+/**
+ * The netrc text with the cache's credentials: from the copy `first` owns (`root`: the daemon's, what
+ * substitution will use; `user`: the job user's, the same entry without a sudo round trip), else the other.
+ */
+async function cacheNetrc(state, files, first) {
+    const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
+    const second = first === 'root' ? 'user' : 'root';
+    const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
+    for (const record of ordered) {
+        const text = await files.read(record.owner, record.path).catch(() => undefined);
+        if (text !== undefined)
+            return text;
+    }
+    return undefined;
+}
+function summarize(report, checked) {
+    if (!report.verifiable)
+        return { checked, ok: 0, problems: [], note: `not read back: ${report.reason}` };
+    const problems = [
+        ...report.missing.map((p) => `${p}: no narinfo in the cache`),
+        ...report.badSignature.map((p) => `${p}: no signature by a trusted key`),
+        ...report.mismatch.map((m) => `${m.path}: ${m.why}`),
+        ...report.unreadable.map((m) => `${m.path}: not read (${m.why})`),
+    ];
+    return {
+        checked,
+        ok: report.ok.length,
+        problems,
+        ...(report.checks === 'presence' ? { note: 'presence and content only: no public key to check' } : {}),
+    };
+}
+/** One report from the reports of several batches (the first unverifiable one wins: same cache, same reason). */
+function mergeReports(reports) {
+    let merged;
+    for (const r of reports) {
+        if (!r.verifiable)
+            return r;
+        merged =
+            merged === undefined || !merged.verifiable
+                ? r
+                : {
+                    verifiable: true,
+                    checks: merged.checks === 'signatures' && r.checks === 'signatures' ? 'signatures' : 'presence',
+                    ok: [...merged.ok, ...r.ok],
+                    missing: [...merged.missing, ...r.missing],
+                    badSignature: [...merged.badSignature, ...r.badSignature],
+                    mismatch: [...merged.mismatch, ...r.mismatch],
+                    unreadable: [...merged.unreadable, ...r.unreadable],
+                    elapsedMs: Math.max(merged.elapsedMs, r.elapsedMs),
+                };
+    }
+    return merged;
+}
+/**
+ * Verification pipelined with the push: pushed paths are read back in batches while later ones upload,
+ * so the check costs the post step little more than its last batch.
+ */
+function createVerifier(state, cache, inputs, files, aws, batch = 64) {
+    const signing = inputs.push.signingKey?.publicKey;
+    const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
+    const netrc = cachedFor(() => cacheNetrc(state, files, 'root'));
+    const running = [];
+    let pending = [];
+    let checked = 0;
+    const flush = () => {
+        if (pending.length === 0)
+            return;
+        const paths = pending;
+        pending = [];
+        checked += paths.length;
+        running.push(netrc().then((text) => verifyPushed({
+            cacheUrl: cache,
+            paths,
+            publicKeys,
+            ...(text === undefined ? {} : { netrc: text }),
+            ...(aws === undefined ? {} : { aws }),
+        })));
+    };
+    return {
+        add(path) {
+            pending.push(path);
+            if (pending.length >= batch)
+                flush();
+        },
+        async finish(more) {
+            pending.push(...more);
+            flush();
+            const report = mergeReports(await Promise.all(running));
+            const summary = report === undefined ? { checked: 0, ok: 0, problems: [] } : summarize(report, checked);
+            lib_core.info(`Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`);
+            return summary;
+        },
     };
 }
 
@@ -35214,123 +35344,6 @@ async function pushTarget(cache, selection, readNetrc) {
             : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
     };
 }
-/**
- * A netrc reader for every request of the push proxy: the user's copy first, and one read serves for a
- * few seconds (renewals come minutes before the old credential expires, so that is never stale).
- */
-function cachedNetrc(read, ttlMs = 5_000) {
-    let last;
-    return () => {
-        const now = Date.now();
-        if (last === undefined || now - last.at > ttlMs)
-            last = { at: now, text: read() };
-        return last.text;
-    };
-}
-
-;// CONCATENATED MODULE: ./src/steps/push-verify.ts
-/**
- * "Does a fresh machine substitute this?", automated: each pushed path's narinfo read back from the cache
- * with the credentials the daemon reads (its netrc; for s3://, the session of the action's AWS profile),
- * and its signature checked against the trusted keys.
- */
-
-
-
-/**
- * The netrc text with the cache's credentials: from the copy `first` owns (`root`: the daemon's, what
- * substitution will use; `user`: the job user's, the same entry without a sudo round trip), else the other.
- */
-async function cacheNetrc(state, files, first) {
-    const records = (state.config?.credentials ?? []).filter((c) => c.kind !== 'aws-profile');
-    const second = first === 'root' ? 'user' : 'root';
-    const ordered = [...records.filter((c) => c.owner === first), ...records.filter((c) => c.owner === second)];
-    for (const record of ordered) {
-        const text = await files.read(record.owner, record.path).catch(() => undefined);
-        if (text !== undefined)
-            return text;
-    }
-    return undefined;
-}
-function summarize(report, checked) {
-    if (!report.verifiable)
-        return { checked, ok: 0, problems: [], note: `not read back: ${report.reason}` };
-    const problems = [
-        ...report.missing.map((p) => `${p}: no narinfo in the cache`),
-        ...report.badSignature.map((p) => `${p}: no signature by a trusted key`),
-        ...report.mismatch.map((m) => `${m.path}: ${m.why}`),
-        ...report.unreadable.map((m) => `${m.path}: not read (${m.why})`),
-    ];
-    return {
-        checked,
-        ok: report.ok.length,
-        problems,
-        ...(report.checks === 'presence' ? { note: 'presence and content only: no public key to check' } : {}),
-    };
-}
-/** One report from the reports of several batches (the first unverifiable one wins: same cache, same reason). */
-function mergeReports(reports) {
-    let merged;
-    for (const r of reports) {
-        if (!r.verifiable)
-            return r;
-        merged =
-            merged === undefined || !merged.verifiable
-                ? r
-                : {
-                    verifiable: true,
-                    checks: merged.checks === 'signatures' && r.checks === 'signatures' ? 'signatures' : 'presence',
-                    ok: [...merged.ok, ...r.ok],
-                    missing: [...merged.missing, ...r.missing],
-                    badSignature: [...merged.badSignature, ...r.badSignature],
-                    mismatch: [...merged.mismatch, ...r.mismatch],
-                    unreadable: [...merged.unreadable, ...r.unreadable],
-                    elapsedMs: Math.max(merged.elapsedMs, r.elapsedMs),
-                };
-    }
-    return merged;
-}
-/**
- * Verification pipelined with the push: pushed paths are read back in batches while later ones upload,
- * so the check costs the post step little more than its last batch.
- */
-function createVerifier(state, cache, inputs, files, aws, batch = 64) {
-    const signing = inputs.push.signingKey?.publicKey;
-    const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-    const netrc = cachedNetrc(() => cacheNetrc(state, files, 'root'));
-    const running = [];
-    let pending = [];
-    let checked = 0;
-    const flush = () => {
-        if (pending.length === 0)
-            return;
-        const paths = pending;
-        pending = [];
-        checked += paths.length;
-        running.push(netrc().then((text) => verifyPushed({
-            cacheUrl: cache,
-            paths,
-            publicKeys,
-            ...(text === undefined ? {} : { netrc: text }),
-            ...(aws === undefined ? {} : { aws }),
-        })));
-    };
-    return {
-        add(path) {
-            pending.push(path);
-            if (pending.length >= batch)
-                flush();
-        },
-        async finish(more) {
-            pending.push(...more);
-            flush();
-            const report = mergeReports(await Promise.all(running));
-            const summary = report === undefined ? { checked: 0, ok: 0, problems: [] } : summarize(report, checked);
-            lib_core.info(`Read back ${summary.checked} narinfo(s): ${summary.ok} ok${summary.note === undefined ? '' : ` (${summary.note})`}, ${summary.problems.length} problem(s).`);
-            return summary;
-        },
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/steps/push.ts
 /**
@@ -35338,7 +35351,6 @@ function createVerifier(state, cache, inputs, files, aws, batch = 64) {
  * upstream cache has, copied to the cache (credentials renewed first, signed, compressed, in parallel,
  * references first), read back and checked, and one table saying what happened.
  */
-
 
 
 
@@ -35401,12 +35413,12 @@ async function pushStage(sys, state, push, inputs, files, early = []) {
     const prepareMs = Date.now() - started;
     let selection = chosen;
     // Read back while the push goes on (the uploader's paths are checked at the end).
-    // An s3:// cache is read with the login's session: the job user's copy of the AWS files (the daemon's twin).
-    const aws = namesActionProfile(push.cache) ? awsFilePaths(sys).user : undefined;
-    const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files, aws) : undefined;
+    const verifier = settings.verify
+        ? createVerifier(state, push.cache, inputs, files, cacheAwsFiles(sys, push.cache))
+        : undefined;
     if (chosen.toPush.length > 0) {
         await renewBeforePush(state, files);
-        const target = await pushTarget(push.cache, chosen, cachedNetrc(() => cacheNetrc(state, files, 'user')));
+        const target = await pushTarget(push.cache, chosen, cachedFor(() => cacheNetrc(state, files, 'user')));
         selection = target.selection;
         if (target.note !== undefined)
             lib_core.info(target.note);

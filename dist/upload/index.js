@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 116:
+/***/ 288:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1988,17 +1988,20 @@ async function pushTarget(cache, selection, readNetrc) {
             : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
     };
 }
+
+;// CONCATENATED MODULE: ./src/util/cached.ts
 /**
- * A netrc reader for every request of the push proxy: the user's copy first, and one read serves for a
- * few seconds (renewals come minutes before the old credential expires, so that is never stale).
+ * A read that serves for a few seconds: credentials read for every request of a push (the netrc behind
+ * the proxy or a verification, the AWS session for S3 signatures). Renewals come minutes before the old
+ * credential expires, so a value a few seconds old is never stale; a failed read is retried after as long.
  */
-function cachedNetrc(read, ttlMs = 5_000) {
+function cachedFor(read, ttlMs = 5_000, now = Date.now) {
     let last;
     return () => {
-        const now = Date.now();
-        if (last === undefined || now - last.at > ttlMs)
-            last = { at: now, text: read() };
-        return last.text;
+        const t = now();
+        if (last === undefined || t - last.at > ttlMs)
+            last = { at: t, value: read() };
+        return last.value;
     };
 }
 
@@ -2571,6 +2574,7 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
 
 
 
+
 const POLL_MS = 500;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Reads what was appended to the queue since `offset`. */
@@ -2622,7 +2626,7 @@ async function run() {
     const at = spec.url.indexOf('?');
     const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
     const params = at === -1 ? '' : spec.url.slice(at);
-    const readNetrc = cachedNetrc(async () => {
+    const readNetrc = cachedFor(async () => {
         for (const file of spec.netrcFiles) {
             const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => undefined);
             if (text !== undefined)
@@ -2709,7 +2713,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(116);
+/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(288);
 
 await (0,_steps_upload_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

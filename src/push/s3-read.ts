@@ -5,6 +5,7 @@
  * signed with its Signature V4 signer. Used to read pushed narinfos back.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { cachedFor } from '../util/cached.js';
 
 export interface S3Location {
   readonly bucket: string;
@@ -90,12 +91,16 @@ export async function s3Signer(
     import('@smithy/signature-v4'),
   ]);
   const signer = new SignatureV4({
-    credentials: fromIni({
-      ...(location.profile === undefined ? {} : { profile: location.profile }),
-      filepath: files.credentials,
-      configFilepath: files.config,
-      ignoreCache: true,
-    }),
+    // Read from the files again after a few seconds, not for every signature: a renewed session is
+    // picked up, and thousands of reads do not mean thousands of file reads.
+    credentials: cachedFor(
+      fromIni({
+        ...(location.profile === undefined ? {} : { profile: location.profile }),
+        filepath: files.credentials,
+        configFilepath: files.config,
+        ignoreCache: true,
+      }),
+    ),
     region: location.region,
     service: 's3',
     sha256: NodeSha256,

@@ -52,19 +52,3 @@ export async function pushTarget(
         : `${kept.kept} upstream path(s) are pushed after all: pushed paths reference them, and a ${cache.slice(0, cache.indexOf(':'))} cache only takes a path whose references it has.`,
   };
 }
-
-/**
- * A netrc reader for every request of the push proxy: the user's copy first, and one read serves for a
- * few seconds (renewals come minutes before the old credential expires, so that is never stale).
- */
-export function cachedNetrc(
-  read: () => Promise<string | undefined>,
-  ttlMs = 5_000,
-): () => Promise<string | undefined> {
-  let last: { at: number; text: Promise<string | undefined> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (last === undefined || now - last.at > ttlMs) last = { at: now, text: read() };
-    return last.text;
-  };
-}

@@ -20,7 +20,7 @@ import type { UploaderState } from '../state.js';
 import { READY_FD, startDetached, stopDetached } from '../system/detached.js';
 import type { System } from '../system/types.js';
 import { namesActionProfile, s3CopyEnv } from '../login/aws/nix-s3.js';
-import { actionTemp, awsFilePaths, pushCacheHome } from './paths.js';
+import { actionTemp, type AwsFiles, awsFilePaths, pushCacheHome } from './paths.js';
 
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED =
@@ -33,16 +33,24 @@ export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): 
 }
 
 /**
+ * The AWS files holding an s3:// cache's session when the action's login made it (the job user's copy,
+ * twin of the daemon's); none for a bucket reached with the job's own AWS setup, which is left as it is.
+ */
+export function cacheAwsFiles(sys: System, cache: string): AwsFiles | undefined {
+  return namesActionProfile(cache) ? awsFilePaths(sys).user : undefined;
+}
+
+/**
  * Extra environment `nix copy` needs for our cache: a narinfo disk cache of the job's own (not what Nix
- * remembered from earlier jobs), and the job user's AWS files for an s3:// store whose session the
- * action's login made (a bucket read with the job's own AWS setup keeps it).
+ * remembered from earlier jobs), and the AWS files of the login's session for an s3:// store.
  */
 export function cacheEnv(sys: System, cache: string): Record<string, string> {
+  const aws = cacheAwsFiles(sys, cache);
   return {
     // Nix ≥ 2.15 reads NIX_CACHE_HOME before XDG_CACHE_HOME: a job's own setting must not win either.
     XDG_CACHE_HOME: pushCacheHome(sys),
     NIX_CACHE_HOME: `${pushCacheHome(sys)}/nix`,
-    ...(namesActionProfile(cache) ? s3CopyEnv(awsFilePaths(sys).user) : {}),
+    ...(aws === undefined ? {} : s3CopyEnv(aws)),
   };
 }
 

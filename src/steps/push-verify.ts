@@ -10,7 +10,7 @@ import type { VerifySummary } from '../push/report.js';
 import type { PathInfo, VerifyReport } from '../push/types.js';
 import { verifyPushed } from '../push/verify.js';
 import type { MainState } from '../state.js';
-import { cachedNetrc } from '../push/target.js';
+import { cachedFor } from '../util/cached.js';
 import type { AwsFiles } from './paths.js';
 
 /**
@@ -91,7 +91,7 @@ export function createVerifier(
 ): Verifier {
   const signing = inputs.push.signingKey?.publicKey;
   const publicKeys = signing === undefined ? inputs.publicKeys : [...inputs.publicKeys, signing];
-  const netrc = cachedNetrc(() => cacheNetrc(state, files, 'root'));
+  const netrc = cachedFor(() => cacheNetrc(state, files, 'root'));
   const running: Promise<VerifyReport>[] = [];
   let pending: PathInfo[] = [];
   let checked = 0;

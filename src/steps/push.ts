@@ -21,6 +21,7 @@ import { streamCommand } from '../system/stream.js';
 import type { System } from '../system/types.js';
 import { errorMessage } from '../util/errors.js';
 import {
+  cacheAwsFiles,
   cacheEnv,
   pushUrl,
   removePushCacheHome,
@@ -30,9 +31,8 @@ import {
 } from './push-uploader.js';
 import { renewBeforePush } from './push-renew.js';
 import { cacheNetrc, createVerifier } from './push-verify.js';
-import { cachedNetrc, pushTarget } from '../push/target.js';
-import { awsFilePaths } from './paths.js';
-import { namesActionProfile } from '../login/aws/nix-s3.js';
+import { pushTarget } from '../push/target.js';
+import { cachedFor } from '../util/cached.js';
 
 export interface PushResult {
   readonly report: PushReport | undefined;
@@ -104,15 +104,15 @@ export async function pushStage(
   const prepareMs = Date.now() - started;
   let selection = chosen;
   // Read back while the push goes on (the uploader's paths are checked at the end).
-  // An s3:// cache is read with the login's session: the job user's copy of the AWS files (the daemon's twin).
-  const aws = namesActionProfile(push.cache) ? awsFilePaths(sys).user : undefined;
-  const verifier = settings.verify ? createVerifier(state, push.cache, inputs, files, aws) : undefined;
+  const verifier = settings.verify
+    ? createVerifier(state, push.cache, inputs, files, cacheAwsFiles(sys, push.cache))
+    : undefined;
   if (chosen.toPush.length > 0) {
     await renewBeforePush(state, files);
     const target = await pushTarget(
       push.cache,
       chosen,
-      cachedNetrc(() => cacheNetrc(state, files, 'user')),
+      cachedFor(() => cacheNetrc(state, files, 'user')),
     );
     selection = target.selection;
     if (target.note !== undefined) core.info(target.note);

@@ -10,7 +10,8 @@ import { type QueuedBuild, parseQueue } from '../push/hook.js';
 import { queryPathInfo } from '../push/path-info.js';
 import { pushPaths } from '../push/schedule.js';
 import { selectPush } from '../push/select.js';
-import { cachedNetrc, pushTarget } from '../push/target.js';
+import { pushTarget } from '../push/target.js';
+import { cachedFor } from '../util/cached.js';
 import { checkUpstream } from '../push/upstream.js';
 import { type UploaderSpec, filtersOf, parseUploaderSpec } from '../push/uploader-spec.js';
 import { helperLog, readStdin, sayReady } from '../system/detached-side.js';
@@ -64,7 +65,7 @@ export async function run(): Promise<void> {
   const at = spec.url.indexOf('?');
   const cacheUrl = at === -1 ? spec.url : spec.url.slice(0, at);
   const params = at === -1 ? '' : spec.url.slice(at);
-  const readNetrc = cachedNetrc(async () => {
+  const readNetrc = cachedFor(async () => {
     for (const file of spec.netrcFiles) {
       const text = await readFile(file, 'utf8').catch(() => undefined);
       if (text !== undefined) return text;

@@ -150,7 +150,7 @@ describe('verifyPushed for an s3:// cache', () => {
     expect(s3.readers).toEqual([]);
   });
 
-  it('reads the session from the files for every request: a renewed session is used at once', async () => {
+  it('reads the session from the files again: a renewed session is used by the next read-back', async () => {
     const renewed: Required<S3Session> = {
       ...SESSION,
       accessKeyId: 'ASIAVERIFYS3TEST0002',
