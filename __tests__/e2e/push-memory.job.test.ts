@@ -5,21 +5,40 @@
  * itself: job 2 uploads again what job 1 pushed and the cache lost.
  */
 import { expect, it } from '@jest/globals';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runJob } from '../harness/job.js';
 import { startCacheServer } from '../servers/cache.js';
 import { describeE2E } from '../testbed/e2e.js';
-import { copySampleFlake, testbed } from '../testbed/run-as.js';
+import { RUNNER, copySampleFlake, testbed, userInfo } from '../testbed/run-as.js';
 import { deletePaths, isValidPath, outPath } from './support/private-cache.js';
 
 const TOKEN = 'push-memory-token-0123456789';
 const NIX_FLAGS = "--extra-experimental-features 'nix-command flakes' --option flake-registry ''";
 const hashOf = (path: string): string => path.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 
+/** Files under `dir` (Nix's narinfo disk cache, SQLite: text stored as is) that name `url`. */
+function cacheNamedIn(dir: string, url: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => {
+      try {
+        return readFileSync(f).includes(url);
+      } catch {
+        return false; // a directory
+      }
+    });
+}
+
 describeE2E('push: what the cache lost is pushed again', () => {
   it('uploads again the paths an earlier job pushed to a cache emptied since', async () => {
     await testbed('up');
+    // Ports come back between test caches: no earlier test's entries in the runner's narinfo disk cache.
+    const runnerCache = join(userInfo(RUNNER).home, '.cache', 'nix');
+    for (const f of existsSync(runnerCache) ? readdirSync(runnerCache) : []) {
+      if (f.startsWith('binary-cache-')) rmSync(join(runnerCache, f), { force: true });
+    }
     const cache = await startCacheServer({ tokens: [{ token: TOKEN, read: true, write: true, name: 'ci' }] });
     try {
       const flake = await copySampleFlake();
@@ -62,8 +81,9 @@ describeE2E('push: what the cache lost is pushed again', () => {
         expect(cache.has(app)).toBe(true);
         expect(cache.has(lib)).toBe(true);
         expect(second.log.shown('Post nix')).toMatch(/Already in the cache\s+0\b/);
-        // The push's own memory of the cache is gone with the job.
+        // The push's own memory of the cache is gone with the job, and none went into the runner's.
         expect(existsSync(join(second.root, 'temp', 'nix-cache-action', 'push', 'xdg-cache'))).toBe(false);
+        expect(cacheNamedIn(runnerCache, cache.url)).toEqual([]);
       } finally {
         second.cleanup();
       }
