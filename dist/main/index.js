@@ -28965,7 +28965,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1298);
+/* harmony import */ var _steps_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2801);
 
 await (0,_steps_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28974,7 +28974,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1298:
+/***/ 2801:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36734,6 +36734,16 @@ function pushAfterLogin(state, decision, cache) {
     return { ...state, cache: cache.url };
 }
 
+;// CONCATENATED MODULE: ./src/util/env.ts
+/** An environment as a child process takes it: unset variables left out, and those `drop` names too. */
+function definedEnv(env, drop) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined && drop?.test(k) !== true)
+            out[k] = v;
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/push/uploader-spec.ts
 const UPLOADER_SPEC_VERSION = 1;
 function filtersOf(spec) {
@@ -36951,14 +36961,11 @@ async function detached_stopDetached(pid, bundle, options = {}) {
 
 
 
+
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 function uploaderEnv(env) {
-    const out = {};
-    for (const [k, v] of Object.entries(env))
-        if (v !== undefined && !DROPPED.test(k))
-            out[k] = v;
-    return out;
+    return definedEnv(env, DROPPED);
 }
 /**
  * The AWS files holding an s3:// cache's session when the action's login made it (the job user's copy,

@@ -29314,7 +29314,7 @@ function retryAfterMs(header, now) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4008);
+/* harmony import */ var _steps_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4875);
 
 await (0,_steps_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29323,7 +29323,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4008:
+/***/ 4875:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34055,6 +34055,16 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
     });
 });
 
+;// CONCATENATED MODULE: ./src/util/env.ts
+/** An environment as a child process takes it: unset variables left out, and those `drop` names too. */
+function env_definedEnv(env, drop) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined && drop?.test(k) !== true)
+            out[k] = v;
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/push/uploader-spec.ts
 const uploader_spec_UPLOADER_SPEC_VERSION = 1;
 function filtersOf(spec) {
@@ -34323,14 +34333,11 @@ function awsFilePaths(sys) {
 
 
 
+
 /** Variables the uploader must not have: inputs (secrets among them) and the job's tokens. */
 const DROPPED = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 function uploaderEnv(env) {
-    const out = {};
-    for (const [k, v] of Object.entries(env))
-        if (v !== undefined && !DROPPED.test(k))
-            out[k] = v;
-    return out;
+    return definedEnv(env, DROPPED);
 }
 /**
  * The AWS files holding an s3:// cache's session when the action's login made it (the job user's copy,
@@ -35314,7 +35321,7 @@ async function startPushProxy(options) {
  */
 
 
-const target_hashOf = (path) => path.slice(path.lastIndexOf('/') + 1, path.lastIndexOf('/') + 33);
+
 async function pushTarget(cache, selection, readNetrc) {
     const upstream = selection.closure.filter((p) => selection.skipped.get(p.path) === 'upstream');
     const none = { url: cache, selection, note: undefined, close: () => Promise.resolve() };
@@ -35325,7 +35332,7 @@ async function pushTarget(cache, selection, readNetrc) {
         const base = at === -1 ? cache : cache.slice(0, at);
         const proxy = await startPushProxy({
             target: base,
-            virtual: new Map(upstream.map((p) => [target_hashOf(p.path), p])),
+            virtual: new Map(upstream.map((p) => [storeHash(p.path) ?? p.path, p])),
             authorization: netrcAuthorizer(readNetrc, base),
         });
         return {
@@ -35367,14 +35374,11 @@ async function pushTarget(cache, selection, readNetrc) {
 
 
 
+
 const HEARTBEAT_MS = 30_000;
 /** The environment `nix copy` runs with: the job's, plus the AWS files of our profile for an s3:// cache. */
 function copyEnv(sys, cache) {
-    const env = {};
-    for (const [k, v] of Object.entries(sys.env))
-        if (v !== undefined)
-            env[k] = v;
-    return { ...env, ...cacheEnv(sys, cache) };
+    return { ...env_definedEnv(sys.env), ...cacheEnv(sys, cache) };
 }
 async function pushStage(sys, state, push, inputs, files, early = []) {
     const started = Date.now();

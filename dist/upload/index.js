@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 288:
+/***/ 7:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1958,7 +1958,7 @@ async function startPushProxy(options) {
  */
 
 
-const target_hashOf = (path) => path.slice(path.lastIndexOf('/') + 1, path.lastIndexOf('/') + 33);
+
 async function pushTarget(cache, selection, readNetrc) {
     const upstream = selection.closure.filter((p) => selection.skipped.get(p.path) === 'upstream');
     const none = { url: cache, selection, note: undefined, close: () => Promise.resolve() };
@@ -1969,7 +1969,7 @@ async function pushTarget(cache, selection, readNetrc) {
         const base = at === -1 ? cache : cache.slice(0, at);
         const proxy = await startPushProxy({
             target: base,
-            virtual: new Map(upstream.map((p) => [target_hashOf(p.path), p])),
+            virtual: new Map(upstream.map((p) => [storeHash(p.path) ?? p.path, p])),
             authorization: netrcAuthorizer(readNetrc, base),
         });
         return {
@@ -2554,6 +2554,16 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
     });
 });
 
+;// CONCATENATED MODULE: ./src/util/env.ts
+/** An environment as a child process takes it: unset variables left out, and those `drop` names too. */
+function definedEnv(env, drop) {
+    const out = {};
+    for (const [k, v] of Object.entries(env))
+        if (v !== undefined && drop?.test(k) !== true)
+            out[k] = v;
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/steps/upload.ts
 /**
  * The during-build uploader (dist/upload/index.js), started detached by main when our post-build hook is
@@ -2561,6 +2571,7 @@ const streamCommand = (command, args, options = {}) => new Promise((resolve) => 
  * filters and upstream check, and pushes while the job runs. Post stops it and pushes the rest; every
  * path it pushed is recorded so post can report it. It never holds a secret.
  */
+
 
 
 
@@ -2616,11 +2627,7 @@ async function run() {
         process.exit(2);
     }
     const log = helperLog((0,external_node_fs_namespaceObject.openSync)(spec.logFile, 'a', 0o600), 'uploader');
-    const env = {};
-    for (const [k, v] of Object.entries(process.env))
-        if (v !== undefined)
-            env[k] = v;
-    Object.assign(env, spec.env);
+    const env = { ...definedEnv(process.env), ...spec.env };
     const filters = filtersOf(spec);
     // The cache without our store parameters (the proxy, if any, stands in for it) and those parameters.
     const at = spec.url.indexOf('?');
@@ -2713,7 +2720,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(288);
+/* harmony import */ var _steps_upload_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7);
 
 await (0,_steps_upload_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

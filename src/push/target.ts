@@ -5,6 +5,7 @@
  * caches the upstream paths a pushed path references are pushed after all.
  */
 import { startPushProxy, netrcAuthorizer } from './proxy.js';
+import { storeHash } from './http.js';
 import { keepReferencedUpstream } from './select.js';
 import type { PushSelection } from './types.js';
 
@@ -16,8 +17,6 @@ export interface PushTarget {
   readonly note: string | undefined;
   close(): Promise<void>;
 }
-
-const hashOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1, path.lastIndexOf('/') + 33);
 
 export async function pushTarget(
   cache: string,
@@ -32,7 +31,7 @@ export async function pushTarget(
     const base = at === -1 ? cache : cache.slice(0, at);
     const proxy = await startPushProxy({
       target: base,
-      virtual: new Map(upstream.map((p) => [hashOf(p.path), p])),
+      virtual: new Map(upstream.map((p) => [storeHash(p.path) ?? p.path, p])),
       authorization: netrcAuthorizer(readNetrc, base),
     });
     return {

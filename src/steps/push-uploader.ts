@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OwnedFiles } from '../config/files.js';
 import type { PushInputs } from '../push/inputs.js';
+import { definedEnv } from '../util/env.js';
 import { errorMessage } from '../util/errors.js';
 import {
   type RecordedPush,
@@ -27,9 +28,7 @@ const DROPPED =
   /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_TOKEN$|GITHUB_TOKEN$|ACTIONS_RESULTS_URL$)/u;
 
 export function uploaderEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !DROPPED.test(k)) out[k] = v;
-  return out;
+  return definedEnv(env, DROPPED);
 }
 
 /**

@@ -19,6 +19,7 @@ import type { MainState, PushState, UploaderState } from '../state.js';
 import type { RecordedPush } from '../push/uploader-spec.js';
 import { streamCommand } from '../system/stream.js';
 import type { System } from '../system/types.js';
+import { definedEnv } from '../util/env.js';
 import { errorMessage } from '../util/errors.js';
 import {
   cacheAwsFiles,
@@ -44,9 +45,7 @@ const HEARTBEAT_MS = 30_000;
 
 /** The environment `nix copy` runs with: the job's, plus the AWS files of our profile for an s3:// cache. */
 function copyEnv(sys: System, cache: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sys.env)) if (v !== undefined) env[k] = v;
-  return { ...env, ...cacheEnv(sys, cache) };
+  return { ...definedEnv(sys.env), ...cacheEnv(sys, cache) };
 }
 
 export async function pushStage(

@@ -17,6 +17,7 @@ import { type UploaderSpec, filtersOf, parseUploaderSpec } from '../push/uploade
 import { helperLog, readStdin, sayReady } from '../system/detached-side.js';
 import { runCommand } from '../system/exec.js';
 import { streamCommand } from '../system/stream.js';
+import { definedEnv } from '../util/env.js';
 import { errorMessage } from '../util/errors.js';
 
 const POLL_MS = 500;
@@ -57,9 +58,7 @@ export async function run(): Promise<void> {
     process.exit(2);
   }
   const log = helperLog(openSync(spec.logFile, 'a', 0o600), 'uploader');
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, spec.env);
+  const env = { ...definedEnv(process.env), ...spec.env };
   const filters = filtersOf(spec);
   // The cache without our store parameters (the proxy, if any, stands in for it) and those parameters.
   const at = spec.url.indexOf('?');
