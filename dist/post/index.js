@@ -33281,11 +33281,10 @@ async function pushPaths(paths, opts) {
         }
     };
     /** Starts batches on the free jobs; answers how many paths could go now. */
-    const schedule = () => {
+    const schedule = (t) => {
         const free = (status.opened ? jobs : 1) - running.size;
         if (free <= 0)
             return 0;
-        const t = now();
         const available = availableNow(order, (n) => n.state === 'pending' && n.notBefore <= t, isDone);
         let runningLoad = 0;
         for (const b of running)
@@ -33329,8 +33328,9 @@ async function pushPaths(paths, opts) {
     })();
     for (;;) {
         dirty = false;
-        const available = status.halted === undefined ? schedule() : 0;
+        // One reading of the clock per turn: what may start and what waits for a retry must agree.
         const t = now();
+        const available = status.halted === undefined ? schedule(t) : 0;
         const pending = order.filter((n) => n.state === 'pending');
         if (running.size === 0) {
             if (status.halted !== undefined || pending.length === 0)

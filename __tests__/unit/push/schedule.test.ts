@@ -22,8 +22,16 @@ import type { StreamOptions, StreamResult, StreamRunner } from '../../../src/sys
 class Clock {
   t = 1_000_000;
   private timers: { at: number; fire: () => void }[] = [];
-  constructor(private readonly early = 0) {}
-  readonly now = (): number => this.t;
+  /** `tick`: each reading of `now()` moves time on this much, as a real clock does between two readings. */
+  constructor(
+    private readonly early = 0,
+    private readonly tick = 0,
+  ) {}
+  readonly now = (): number => {
+    const t = this.t;
+    this.t += this.tick;
+    return t;
+  };
   readonly sleep: Sleep = (ms, signal) =>
     new Promise((resolve) => {
       if (signal.aborted) {
@@ -242,12 +250,15 @@ describe('pushPaths', () => {
       );
       const jobs = 1 + Math.floor(rnd() * 8);
       const flaky = new Set(paths(infos).filter(() => rnd() < 0.1));
+      // Every other graph on a clock that moves between readings and whose timers fire early.
+      const uneven = seed % 2 === 0;
       const { outcome, nix } = await push(
         infos,
         { fault: (p, a) => (flaky.has(p) && a === 1 ? 'fail' : undefined) },
         { jobs },
+        uneven ? new Clock(2, 1) : new Clock(),
       );
-      const context = `seed ${seed}: ${n} paths, ${jobs} jobs`;
+      const context = `seed ${seed}: ${n} paths, ${jobs} jobs${uneven ? ', uneven clock' : ''}`;
       expect({ context, violations: nix.violations }).toEqual({ context, violations: [] });
       expect({ context, failed: outcome.failed }).toEqual({ context, failed: [] });
       expect(sorted(outcome.pushed.map((p) => p.path))).toEqual(sorted(paths(infos)));
@@ -333,6 +344,20 @@ describe('pushPaths', () => {
     expect({ timedOut: outcome.timedOut, failed: outcome.failed }).toEqual({ timedOut: false, failed: [] });
     expect(outcome.pushed.map((p) => p.path)).toEqual(paths(infos));
     expect(nix.runs[1]!.start - nix.runs[0]!.end!).toBeLessThanOrEqual(301); // not the next heartbeat
+  });
+
+  it('retries when the clock moves on between two readings at the moment a retry falls due', async () => {
+    const infos = graph(4, (i) => (i === 0 ? [] : [i - 1]));
+    const x = storePath(1);
+    const { outcome, nix } = await push(
+      infos,
+      { fault: (p, a) => (p === x && a === 1 ? 'fail' : undefined) },
+      { jobs: 2, backoff: () => 300, heartbeatMs: 1000 },
+      new Clock(2, 1),
+    );
+    expect({ timedOut: outcome.timedOut, failed: outcome.failed }).toEqual({ timedOut: false, failed: [] });
+    expect(outcome.pushed.map((p) => p.path)).toEqual(paths(infos));
+    expect(nix.runs).toHaveLength(2);
   });
 
   it('counts a path it uploaded in a failed copy as pushed when the retry finds it in the cache', async () => {
